@@ -1,0 +1,2 @@
+export * from './ledger-config.js';
+export * from './config.module.js';

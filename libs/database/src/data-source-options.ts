@@ -1,0 +1,26 @@
+import type { LedgerConfig } from '@ledger/config';
+import { Ledger1764057600000 } from '@ledger/event-store';
+import { ClaimView, ProjectionCheckpoint, ReadModels1764057600001 } from '@ledger/read-models';
+import type { DataSourceOptions } from 'typeorm';
+
+export const ENTITIES = [ClaimView, ProjectionCheckpoint];
+export const MIGRATIONS = [Ledger1764057600000, ReadModels1764057600001];
+
+/** The application's connection: never synchronize, never run migrations (the owner does). */
+export function dataSourceOptions(config: LedgerConfig, poolSize = 20): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: config.DATABASE_URL,
+    entities: ENTITIES,
+    migrations: [],
+    synchronize: false,
+    migrationsRun: false,
+    logging: ['error'],
+    applicationName: 'evidence-ledger',
+    extra: {
+      max: poolSize,
+      // A forgotten open transaction anywhere holds the sequencer back (SEQUENCER.md "Things that bite").
+      options: '-c idle_in_transaction_session_timeout=60000 -c statement_timeout=60000',
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { Logger } from '@nestjs/common';
+import type { LedgerConfig } from '@ledger/config';
+import { LEASES, LEDGER_LOCK_SPACE, LEDGER_TABLES } from '@ledger/event-store';
+import { READ_MODEL_TABLES } from '@ledger/read-models';
+import { DataSource } from 'typeorm';
+import { ENTITIES, MIGRATIONS } from './data-source-options.js';
+
+const MUTABLE_LEDGER_STATE = ['sequencer_state', 'publisher_state'];
+
+/**
+ * Runs pending migrations as the schema owner (one process at a time), then grants the
+ * application role exactly what it needs: INSERT and SELECT on the ledger, no more.
+ */
+export async function migrate(config: LedgerConfig): Promise<string[]> {
+  const logger = new Logger('Migrations');
+  const owner = new DataSource({
+    type: 'postgres',
+    url: config.ownerDatabaseUrl,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTransactionMode: 'each',
+    logging: ['error'],
+    extra: { max: 1 },
+  });
+  await owner.initialize();
+  try {
+    await owner.query(`SELECT pg_advisory_lock($1, $2)`, [LEDGER_LOCK_SPACE, LEASES.migrations]);
+    try {
+      const applied = await owner.runMigrations({ transaction: 'each' });
+      for (const migration of applied) logger.log(`applied ${migration.name}`);
+      await grantApplicationRole(owner, config);
+      return applied.map((m) => m.name);
+    } finally {
+      await owner.query(`SELECT pg_advisory_unlock($1, $2)`, [LEDGER_LOCK_SPACE, LEASES.migrations]);
+    }
+  } finally {
+    await owner.destroy();
+  }
+}
+
+async function grantApplicationRole(owner: DataSource, config: LedgerConfig): Promise<void> {
+  const appRole = decodeURIComponent(new URL(config.DATABASE_URL).username);
+  const [{ current_user: ownerRole }] = (await owner.query(`SELECT current_user`)) as Array<{ current_user: string }>;
+  if (!appRole || appRole === ownerRole) return;
+  const role = quoteIdent(appRole);
+  await owner.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
+  for (const table of LEDGER_TABLES) {
+    await owner.query(`REVOKE ALL ON ${table} FROM ${role}`);
+    await owner.query(`GRANT SELECT, INSERT ON ${table} TO ${role}`);
+  }
+  await owner.query(`GRANT USAGE ON SEQUENCE ledger_events_id_seq TO ${role}`);
+  for (const table of MUTABLE_LEDGER_STATE) await owner.query(`GRANT SELECT, INSERT, UPDATE ON ${table} TO ${role}`);
+  for (const table of READ_MODEL_TABLES) await owner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${table} TO ${role}`);
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

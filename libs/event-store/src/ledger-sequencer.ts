@@ -1,0 +1,260 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { appendLeaves, eventLeafHash, rootFromFrontier, signCheckpoint, subtreeNodes, nodeKey } from '@ledger/proof';
+import { DataSource, type QueryRunner } from 'typeorm';
+import { LEDGER_LOCK_SPACE, LeaderLease, SEQUENCER_BATCH_LOCK } from './leader-lease.js';
+import { Doorbell } from './doorbell.js';
+import { LedgerIdentity } from './ledger-identity.js';
+
+/** A checkpoint at least every this many events... */
+export const CHECKPOINT_EVERY_EVENTS = 1000;
+/** ...or this often while the tree grows. */
+export const CHECKPOINT_EVERY_MS = 5000;
+const IDLE_POLL_MS = 50;
+
+interface PendingEvent {
+  id: string;
+  tx_id: string;
+  event_id: string;
+  stream_id: string;
+  version: number;
+  hash: string;
+}
+
+interface SequencerRow {
+  last_tx_id: string;
+  last_event_row: string;
+  last_seq: string;
+  last_checkpoint_at: Date;
+  halted_reason: string | null;
+}
+
+type Listener = (lastSeq: number) => void;
+
+/**
+ * Gives committed events their gapless global `seq` in an order that never changes afterwards
+ * (SEQUENCER.md), extends the RFC 6962 tree and signs checkpoints. One active instance: a lease
+ * elects it, and every batch is fenced by a transaction-level lock plus a compare-and-set.
+ */
+@Injectable()
+export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(LedgerSequencer.name);
+  private readonly lease: LeaderLease;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private readonly doorbell = new Doorbell();
+  private frontier: Uint8Array[] = [];
+  private size = -1;
+  private lastCheckpointSize = -1;
+  private readonly listeners: Listener[] = [];
+  private alarm: string | null = null;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly identity: LedgerIdentity,
+  ) {
+    this.lease = new LeaderLease(dataSource, 'sequencer');
+  }
+
+  onApplicationBootstrap(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.doorbell.ring();
+    await this.loop;
+    await this.lease.release();
+  }
+
+  /** Appenders call this after a commit so sequencing does not wait for the next poll. */
+  notify(): void {
+    this.doorbell.ring();
+  }
+
+  onSequenced(listener: Listener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Null while healthy; otherwise why sequencing stopped (a bug, never something to skip). */
+  get problem(): string | null {
+    return this.alarm;
+  }
+
+  /** Runs one batch now; returns how many events got a seq. Used by the loop and by tests. */
+  async sequenceOnce(batchLimit = CHECKPOINT_EVERY_EVENTS): Promise<number> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      const count = await this.sequenceBatch(runner, batchLimit);
+      await runner.commitTransaction();
+      if (count > 0) for (const listener of this.listeners) listener(this.size);
+      return count;
+    } catch (error) {
+      this.size = -1;
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 100;
+    while (this.running) {
+      try {
+        if (!(await this.lease.hold())) {
+          this.size = -1;
+          await this.doorbell.wait(1000);
+          continue;
+        }
+        const count = await this.sequenceOnce();
+        backoff = 100;
+        if (count === 0) await this.doorbell.wait(IDLE_POLL_MS);
+      } catch (error) {
+        this.logger.error(`sequencing failed, retrying in ${backoff} ms: ${describe(error)}`);
+        await this.doorbell.wait(backoff);
+        backoff = Math.min(backoff * 2, 5000);
+      }
+    }
+  }
+
+  private async sequenceBatch(runner: QueryRunner, batchLimit: number): Promise<number> {
+    // Taking an advisory lock assigns no xid, so this transaction does not hold xmin back itself.
+    const [{ fenced }] = (await runner.query(`SELECT pg_try_advisory_xact_lock($1, $2) AS fenced`, [
+      LEDGER_LOCK_SPACE,
+      SEQUENCER_BATCH_LOCK,
+    ])) as Array<{ fenced: boolean }>;
+    if (!fenced) return 0;
+    const [state] = (await runner.query(
+      `SELECT last_tx_id::text, last_event_row, last_seq, last_checkpoint_at, halted_reason FROM sequencer_state WHERE id = 1`,
+    )) as SequencerRow[];
+    if (state.halted_reason) {
+      this.alarm = state.halted_reason;
+      return 0;
+    }
+    const lastSeq = Number(state.last_seq);
+    if (this.size !== lastSeq) await this.loadTree(runner, lastSeq);
+    const untilCheckpoint = this.lastCheckpointSize + CHECKPOINT_EVERY_EVENTS - lastSeq;
+    const limit = Math.max(1, Math.min(batchLimit, untilCheckpoint));
+    const events = (await runner.query(
+      `SELECT id, tx_id::text, event_id, stream_id, version, hash FROM ledger_events
+       WHERE (tx_id, id) > ($1::xid8, $2::bigint)
+         AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY tx_id, id
+       LIMIT $3`,
+      [state.last_tx_id, state.last_event_row, limit],
+    )) as PendingEvent[];
+    const now = new Date();
+    const checkpointDue = (size: number): boolean =>
+      size > this.lastCheckpointSize &&
+      (size - this.lastCheckpointSize >= CHECKPOINT_EVERY_EVENTS ||
+        now.getTime() - new Date(state.last_checkpoint_at).getTime() >= CHECKPOINT_EVERY_MS);
+    if (events.length === 0) {
+      if (!checkpointDue(lastSeq)) return 0;
+      await this.checkpoint(runner, lastSeq, this.frontier);
+      await runner.query(`UPDATE sequencer_state SET last_checkpoint_at = now() WHERE id = 1 AND last_seq = $1`, [
+        lastSeq,
+      ]);
+      return 0;
+    }
+    const broken = await this.firstOutOfOrder(runner, events);
+    if (broken) {
+      this.alarm = broken;
+      this.logger.error(`sequencing halted: ${broken}`);
+      await runner.query(`UPDATE sequencer_state SET halted_reason = $1 WHERE id = 1`, [broken]);
+      return 0;
+    }
+    const leaves = events.map((event) => eventLeafHash(event.hash));
+    const grown = appendLeaves(this.frontier, lastSeq, leaves);
+    await runner.query(
+      `INSERT INTO ledger_log (seq, event_id, stream_id, version, leaf_hash)
+       SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::int[], $5::bytea[])`,
+      [
+        events.map((_, i) => lastSeq + 1 + i),
+        events.map((e) => e.event_id),
+        events.map((e) => e.stream_id),
+        events.map((e) => e.version),
+        leaves.map((leaf) => Buffer.from(leaf)),
+      ],
+    );
+    await runner.query(
+      `INSERT INTO merkle_nodes (level, index, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])`,
+      [grown.nodes.map((n) => n.level), grown.nodes.map((n) => n.index), grown.nodes.map((n) => Buffer.from(n.hash))],
+    );
+    const checkpointed = checkpointDue(grown.size);
+    if (checkpointed) await this.checkpoint(runner, grown.size, grown.frontier);
+    const last = events[events.length - 1];
+    const updated = (await runner.query(
+      `UPDATE sequencer_state
+       SET last_tx_id = $1::xid8, last_event_row = $2, last_seq = $3,
+           last_checkpoint_at = CASE WHEN $5 THEN now() ELSE last_checkpoint_at END
+       WHERE id = 1 AND last_seq = $4`,
+      [last.tx_id, last.id, grown.size, lastSeq, checkpointed],
+    )) as [unknown, number];
+    if (updated[1] !== 1) throw new Error('sequencer_state moved under this sequencer: another one is active');
+    this.frontier = grown.frontier;
+    this.size = grown.size;
+    if (checkpointed) this.lastCheckpointSize = grown.size;
+    return events.length;
+  }
+
+  /** Each event must be its stream's next version: the last sequenced one or one earlier in the batch. */
+  private async firstOutOfOrder(runner: QueryRunner, events: PendingEvent[]): Promise<string | null> {
+    const needed = events.filter((e) => e.version > 1);
+    const present = new Set<string>();
+    if (needed.length > 0) {
+      const rows = (await runner.query(
+        `SELECT l.stream_id, l.version FROM ledger_log l
+         JOIN unnest($1::text[], $2::int[]) AS want(stream_id, version)
+           ON l.stream_id = want.stream_id AND l.version = want.version`,
+        [needed.map((e) => e.stream_id), needed.map((e) => e.version - 1)],
+      )) as Array<{ stream_id: string; version: number }>;
+      for (const row of rows) present.add(`${row.stream_id}\u0000${row.version}`);
+    }
+    for (const event of events) {
+      if (event.version > 1 && !present.has(`${event.stream_id}\u0000${event.version - 1}`)) {
+        return `event ${event.event_id} is version ${event.version} of ${event.stream_id}, but version ${event.version - 1} is not sequenced before it`;
+      }
+      present.add(`${event.stream_id}\u0000${event.version}`);
+    }
+    return null;
+  }
+
+  private async loadTree(runner: QueryRunner, size: number): Promise<void> {
+    const addresses = size === 0 ? [] : subtreeNodes(0, size);
+    const rows = (await runner.query(
+      `SELECT n.level, n.index, n.hash FROM merkle_nodes n
+       JOIN unnest($1::smallint[], $2::bigint[]) AS want(level, index) ON n.level = want.level AND n.index = want.index`,
+      [addresses.map((a) => a.level), addresses.map((a) => a.index)],
+    )) as Array<{ level: number; index: string; hash: Buffer }>;
+    const byKey = new Map(rows.map((r) => [nodeKey(r.level, Number(r.index)), new Uint8Array(r.hash)]));
+    this.frontier = addresses.map((a) => {
+      const hash = byKey.get(nodeKey(a.level, a.index));
+      if (!hash) throw new Error(`merkle node (${a.level}, ${a.index}) is missing for tree size ${size}`);
+      return hash;
+    });
+    const [{ size: checkpointed }] = (await runner.query(
+      `SELECT coalesce(max(size), -1) AS size FROM ledger_checkpoints`,
+    )) as Array<{ size: string }>;
+    this.lastCheckpointSize = Number(checkpointed);
+    this.size = size;
+  }
+
+  private async checkpoint(runner: QueryRunner, size: number, frontier: Uint8Array[]): Promise<void> {
+    const root = rootFromFrontier(frontier, size);
+    const note = signCheckpoint(this.identity.origin, size, root, await this.identity.privateKey());
+    await runner.query(`INSERT INTO ledger_checkpoints (size, root, note) VALUES ($1, $2, $3)`, [
+      size,
+      Buffer.from(root),
+      note,
+    ]);
+    this.lastCheckpointSize = size;
+  }
+
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,66 @@
+import type { INestApplication } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Server } from 'node:http';
+import { ijsonBody } from './ijson-body.js';
+import { ProblemFilter } from './problem.filter.js';
+import { ledgerValidationPipe } from './validation.js';
+
+/** What every HTTP app of the ledger shares: I-JSON bodies, problem+json errors, strict DTOs, /docs. */
+export function configureHttpApp(app: INestApplication, title: string): void {
+  app.use(...ijsonBody());
+  app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalPipes(ledgerValidationPipe());
+  const express = app.getHttpAdapter().getInstance() as { disable(setting: string): void };
+  express.disable('x-powered-by');
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle(title)
+      .setDescription('Event-sourced evidence ledger for casualty claims. The contract is API.md.')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document);
+}
+
+/**
+ * SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish (bounded), then run
+ * the shutdown hooks (consumers commit their offsets, loops stop, pools close).
+ */
+export function closeGracefullyOnSignal(app: INestApplication | { close(): Promise<void> }, drainMs = 10000): void {
+  const logger = new Logger('Shutdown');
+  let closing = false;
+  const shutdown = (signal: string): void => {
+    if (closing) return;
+    closing = true;
+    logger.log(`${signal}: draining and stopping`);
+    const force = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, drainMs + 10000);
+    force.unref();
+    void (async () => {
+      if ('getHttpServer' in app) {
+        const server = app.getHttpServer() as Server;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            server.closeAllConnections();
+            resolve();
+          }, drainMs);
+          server.close(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+      await app.close();
+      process.exit(0);
+    })().catch((error: unknown) => {
+      logger.error(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    });
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}

@@ -1,0 +1,4 @@
+export * from './kafka.factory.js';
+export * from './ledger-feed.consumer.js';
+export * from './ledger-publisher.js';
+export * from './kafka-health.js';

@@ -1,0 +1,91 @@
+import { Logger } from '@nestjs/common';
+import type { LedgerConfig } from '@ledger/config';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { createKafka, ensureLedgerTopic } from './kafka.factory.js';
+
+export interface FeedMessage {
+  seq: number;
+  streamId: string;
+  /** The envelope exactly as /ledger/events serves it. */
+  value: string;
+}
+
+/** What a consumer of the feed does with one partition's batch, idempotently (skip seq <= applied). */
+export type FeedBatchHandler = (position: { topic: string; partition: number }, messages: FeedMessage[]) => Promise<void>;
+
+export class ForeignOriginError extends Error {
+  override readonly name = 'ForeignOriginError';
+}
+
+/**
+ * A consumer-group reader of the ledger topic. A message from another ledger's origin stops it:
+ * two ledgers must never share a topic silently.
+ */
+export class LedgerFeedConsumer {
+  private readonly logger: Logger;
+  private readonly kafka: Kafka;
+  private consumer: Consumer | null = null;
+  private stopReason: string | null = null;
+
+  constructor(
+    private readonly config: LedgerConfig,
+    private readonly groupId: string,
+    private readonly handle: FeedBatchHandler,
+  ) {
+    this.logger = new Logger(`LedgerFeed:${groupId}`);
+    this.kafka = createKafka(config, groupId);
+  }
+
+  /** Null while consuming; otherwise why it stopped. */
+  get problem(): string | null {
+    return this.stopReason;
+  }
+
+  async start(): Promise<void> {
+    this.stopReason = 'starting';
+    await ensureLedgerTopic(this.kafka, this.config.KAFKA_TOPIC);
+    const consumer = this.kafka.consumer({
+      groupId: this.groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 250,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 },
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) this.stopReason = `consumer crashed: ${payload.error.message}`;
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [this.config.KAFKA_TOPIC], fromBeginning: true });
+    this.consumer = consumer;
+    await consumer.run({ eachBatchAutoResolve: false, eachBatch: (payload) => this.eachBatch(payload) });
+    this.stopReason = null;
+  }
+
+  /** Stops fetching, lets the batch in hand finish and commits its offsets. */
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    this.consumer = null;
+  }
+
+  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
+    if (!isRunning() || isStale() || batch.messages.length === 0) return;
+    const messages: FeedMessage[] = [];
+    for (const message of batch.messages) {
+      const origin = message.headers?.origin?.toString();
+      if (origin !== this.config.LEDGER_ORIGIN) {
+        this.stopReason = `topic ${batch.topic} carries events of ledger "${origin ?? '(none)'}", not "${this.config.LEDGER_ORIGIN}"`;
+        this.logger.error(`${this.stopReason}; consumer stopped`);
+        setImmediate(() => void this.stop());
+        throw new ForeignOriginError(this.stopReason);
+      }
+      messages.push({
+        seq: Number(message.headers?.seq?.toString()),
+        streamId: message.key?.toString() ?? '',
+        value: message.value?.toString() ?? '',
+      });
+    }
+    await this.handle({ topic: batch.topic, partition: batch.partition }, messages);
+    resolveOffset(batch.messages[batch.messages.length - 1].offset);
+    await commitOffsetsIfNecessary();
+    await heartbeat();
+  }
+}

@@ -1,0 +1,142 @@
+import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { LedgerConfig } from '@ledger/config';
+import { servedEnvelope } from '@ledger/event-store';
+import type { Kafka, Producer } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { Doorbell, LeaderLease } from '@ledger/event-store';
+import { createKafka, ensureLedgerTopic } from './kafka.factory.js';
+
+const BATCH = 1000;
+const IDLE_POLL_MS = 100;
+const MAX_BACKOFF_MS = 5000;
+
+interface LogRow {
+  seq: string;
+  stream_id: string;
+  type: string;
+  canonical: string;
+  hash: string;
+}
+
+/**
+ * Sends every sequenced event to Kafka in seq order, then records how far it got (transactional
+ * outbox). A crash between the two re-sends; consumers skip seqs they already applied. It runs
+ * apart from the sequencer, so a Kafka outage never stops sequencing or checkpoints.
+ */
+@Injectable()
+export class LedgerPublisher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(LedgerPublisher.name);
+  private readonly kafka: Kafka;
+  private producer: Producer | null = null;
+  private topicReady = false;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private readonly doorbell = new Doorbell();
+  private lastError: string | null = null;
+  private lease: LeaderLease;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: LedgerConfig,
+  ) {
+    this.kafka = createKafka(config, 'ledger-publisher');
+    this.lease = new LeaderLease(dataSource, 'publisher');
+  }
+
+  onApplicationBootstrap(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.doorbell.ring();
+    await this.loop;
+    await this.producer?.disconnect().catch(() => undefined);
+    await this.lease.release();
+  }
+
+  /** Called when new events were sequenced, to publish without waiting for the next poll. */
+  notify(): void {
+    this.doorbell.ring();
+  }
+
+  /** Null when publishing works; otherwise why it does not (for /health). */
+  get problem(): string | null {
+    return this.lastError;
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 200;
+    while (this.running) {
+      try {
+        if (!(await this.lease.hold())) {
+          await this.doorbell.wait(1000);
+          continue;
+        }
+        const sent = await this.publishBatch();
+        this.lastError = null;
+        backoff = 200;
+        if (sent === 0) await this.doorbell.wait(IDLE_POLL_MS);
+      } catch (error) {
+        this.lastError = error instanceof Error ? error.message : String(error);
+        this.logger.warn(`publishing paused, retrying in ${backoff} ms: ${this.lastError}`);
+        await this.producer?.disconnect().catch(() => undefined);
+        this.producer = null;
+        await this.doorbell.wait(backoff);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+
+  private async publishBatch(): Promise<number> {
+    const topic = this.config.KAFKA_TOPIC;
+    await this.dataSource.query(
+      `INSERT INTO publisher_state (topic, last_published_seq) VALUES ($1, 0) ON CONFLICT (topic) DO NOTHING`,
+      [topic],
+    );
+    const [{ last_published_seq: lastText }] = (await this.dataSource.query(
+      `SELECT last_published_seq FROM publisher_state WHERE topic = $1`,
+      [topic],
+    )) as Array<{ last_published_seq: string }>;
+    const last = Number(lastText);
+    const rows = (await this.dataSource.query(
+      `SELECT l.seq, e.stream_id, e.type, e.canonical, e.hash
+       FROM ledger_log l JOIN ledger_events e ON e.event_id = l.event_id
+       WHERE l.seq > $1 ORDER BY l.seq LIMIT $2`,
+      [last, BATCH],
+    )) as LogRow[];
+    if (rows.length === 0) return 0;
+    const producer = await this.connectedProducer();
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: rows.map((row) => ({
+        key: row.stream_id,
+        value: servedEnvelope({ canonical: row.canonical, hash: row.hash, seq: Number(row.seq) }),
+        headers: { seq: row.seq, type: row.type, origin: this.config.LEDGER_ORIGIN },
+      })),
+    });
+    const newest = Number(rows[rows.length - 1].seq);
+    await this.dataSource.query(
+      `UPDATE publisher_state SET last_published_seq = $2, updated_at = now()
+       WHERE topic = $1 AND last_published_seq = $3`,
+      [topic, newest, last],
+    );
+    return rows.length;
+  }
+
+  private async connectedProducer(): Promise<Producer> {
+    if (!this.topicReady) {
+      await ensureLedgerTopic(this.kafka, this.config.KAFKA_TOPIC);
+      this.topicReady = true;
+    }
+    if (!this.producer) {
+      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await producer.connect();
+      this.producer = producer;
+    }
+    return this.producer;
+  }
+
+}
