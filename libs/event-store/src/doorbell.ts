@@ -1,21 +1,20 @@
 /** A wait that ends early when rung: loops poll slowly but react at once to news from this process. */
 export class Doorbell {
-  private ringWaiter: (() => void) | null = null;
+  private waiter: (() => void) | null = null;
 
   wait(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this;
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
-        if (self.ringWaiter === done) self.ringWaiter = null;
+        if (this.waiter === done) this.waiter = null;
         resolve();
-      }
-      this.ringWaiter = done;
+      };
+      const timer = setTimeout(done, ms);
+      this.waiter = done;
     });
   }
 
   ring(): void {
-    this.ringWaiter?.();
+    this.waiter?.();
   }
 }

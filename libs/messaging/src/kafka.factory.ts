@@ -8,6 +8,9 @@ function logCreator(): (entry: LogEntry) => void {
   return ({ level, log }) => {
     const { message, error } = log;
     const text = error ? `${message}: ${String(error)}` : message;
+    // Our publisher bounds the producer's retries on purpose: after a failure it resends from the
+    // outbox and consumers skip seqs they applied, so this kafkajs warning is expected, not news.
+    if (message.startsWith('Limiting retries for the idempotent producer')) return logger.debug(text);
     if (level === logLevel.ERROR) logger.error(text);
     else if (level === logLevel.WARN) logger.warn(text);
     else logger.debug(text);

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { LedgerConfig } from '@ledger/config';
 import { servedEnvelope } from '@ledger/event-store';
-import type { Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { Doorbell, LeaderLease } from '@ledger/event-store';
 import { createKafka, ensureLedgerTopic } from './kafka.factory.js';
@@ -132,7 +132,13 @@ export class LedgerPublisher implements OnApplicationBootstrap, OnApplicationShu
       this.topicReady = true;
     }
     if (!this.producer) {
-      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        // murmur2 like the Java client: a stream's partition is the same whoever produces it.
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
       await producer.connect();
       this.producer = producer;
     }
