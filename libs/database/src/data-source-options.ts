@@ -2,6 +2,7 @@ import type { LedgerConfig } from '@ledger/config';
 import { Ledger1764057600000 } from '@ledger/event-store';
 import { ClaimView, ProjectionCheckpoint, ReadModels1764057600001 } from '@ledger/read-models';
 import type { DataSourceOptions } from 'typeorm';
+import { LedgerTypeOrmLogger } from './typeorm-logger.js';
 
 export const ENTITIES = [ClaimView, ProjectionCheckpoint];
 export const MIGRATIONS = [Ledger1764057600000, ReadModels1764057600001];
@@ -15,7 +16,8 @@ export function dataSourceOptions(config: LedgerConfig, poolSize = 20): DataSour
     migrations: [],
     synchronize: false,
     migrationsRun: false,
-    logging: ['error'],
+    logger: new LedgerTypeOrmLogger(),
+    maxQueryExecutionTime: 2000,
     applicationName: 'evidence-ledger',
     extra: {
       max: poolSize,

@@ -4,6 +4,7 @@ import { LEASES, LEDGER_LOCK_SPACE, LEDGER_TABLES } from '@ledger/event-store';
 import { READ_MODEL_TABLES } from '@ledger/read-models';
 import { DataSource } from 'typeorm';
 import { ENTITIES, MIGRATIONS } from './data-source-options.js';
+import { LedgerTypeOrmLogger } from './typeorm-logger.js';
 
 const MUTABLE_LEDGER_STATE = ['sequencer_state', 'publisher_state'];
 
@@ -19,7 +20,7 @@ export async function migrate(config: LedgerConfig): Promise<string[]> {
     entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTransactionMode: 'each',
-    logging: ['error'],
+    logger: new LedgerTypeOrmLogger(),
     extra: { max: 1 },
   });
   await owner.initialize();
