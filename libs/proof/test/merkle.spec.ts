@@ -278,52 +278,58 @@ describe('plans over stored nodes, for every tree of 1..70 leaves', () => {
     }
   });
 
+  // Failures are collected rather than asserted one by one: ~2,500 cases × 7 checks each.
   it('builds inclusion proofs equal to PATH that verify, and reject tampering', () => {
+    const failures: string[] = [];
     let checked = 0;
     for (let size = 1; size <= MAX; size++) {
       for (let index = 0; index < size; index++) {
         const proof = table.resolve(inclusionProofPlan(index, size));
         const leaf = leafHash(inputs[index]);
-        expect(proof.map(hex)).toEqual(naive.path(index, 0, size).map(hex));
-        expect(verifyInclusion(index, size, leaf, proof, roots[size])).toBe(true);
-        expect(verifyInclusion(index, size, flip(leaf), proof, roots[size])).toBe(false);
-        expect(verifyInclusion(index, size, leaf, proof, flip(roots[size]))).toBe(false);
-        if (proof.length > 0) {
-          const tampered = proof.slice();
-          tampered[index % proof.length] = flip(tampered[index % proof.length]);
-          expect(verifyInclusion(index, size, leaf, tampered, roots[size])).toBe(false);
-          expect(verifyInclusion(index, size, leaf, proof.slice(1), roots[size])).toBe(false);
-        }
-        expect(verifyInclusion(index, size, leaf, [...proof, roots[size]], roots[size])).toBe(false);
-        if (size > 1) expect(verifyInclusion((index + 1) % size, size, leaf, proof, roots[size])).toBe(false);
+        const root = roots[size];
+        const tampered = proof.map((p, i) => (i === index % proof.length ? flip(p) : p));
+        const checks: Array<[string, boolean]> = [
+          ['equals PATH', proof.map(hex).join() === naive.path(index, 0, size).map(hex).join()],
+          ['verifies', verifyInclusion(index, size, leaf, proof, root)],
+          ['rejects another leaf', !verifyInclusion(index, size, flip(leaf), proof, root)],
+          ['rejects another root', !verifyInclusion(index, size, leaf, proof, flip(root))],
+          ['rejects a tampered proof', proof.length === 0 || !verifyInclusion(index, size, leaf, tampered, root)],
+          ['rejects a shortened proof', proof.length === 0 || !verifyInclusion(index, size, leaf, proof.slice(1), root)],
+          ['rejects a lengthened proof', !verifyInclusion(index, size, leaf, [...proof, root], root)],
+          ['rejects another index', size === 1 || !verifyInclusion((index + 1) % size, size, leaf, proof, root)],
+        ];
+        for (const [what, ok] of checks) if (!ok) failures.push(`leaf ${index} of ${size}: ${what}`);
         checked++;
       }
     }
+    expect(failures).toEqual([]);
     expect(checked).toBe((MAX * (MAX + 1)) / 2);
   });
 
   it('builds consistency proofs equal to PROOF that verify, and reject tampering', () => {
+    const failures: string[] = [];
     let checked = 0;
     for (let newSize = 1; newSize <= MAX; newSize++) {
       for (let oldSize = 1; oldSize <= newSize; oldSize++) {
         const proof = table.resolve(consistencyProofPlan(oldSize, newSize));
-        expect(proof.map(hex)).toEqual(naive.subproof(oldSize, 0, newSize, true).map(hex));
-        expect(verifyConsistency(oldSize, newSize, proof, roots[oldSize], roots[newSize])).toBe(true);
-        expect(verifyConsistency(oldSize, newSize, proof, flip(roots[oldSize]), roots[newSize])).toBe(false);
-        expect(verifyConsistency(oldSize, newSize, proof, roots[oldSize], flip(roots[newSize]))).toBe(false);
-        if (proof.length > 0) {
-          const tampered = proof.slice();
-          tampered[oldSize % proof.length] = flip(tampered[oldSize % proof.length]);
-          expect(verifyConsistency(oldSize, newSize, tampered, roots[oldSize], roots[newSize])).toBe(false);
-          expect(verifyConsistency(oldSize, newSize, proof.slice(0, -1), roots[oldSize], roots[newSize])).toBe(false);
-        }
-        if (oldSize < newSize) {
-          expect(verifyConsistency(oldSize, newSize, [...proof, roots[newSize]], roots[oldSize], roots[newSize])).toBe(false);
-          expect(verifyConsistency(newSize, oldSize, proof, roots[newSize], roots[oldSize])).toBe(false);
-        }
+        const [oldRoot, newRoot] = [roots[oldSize], roots[newSize]];
+        const tampered = proof.map((p, i) => (i === oldSize % proof.length ? flip(p) : p));
+        const grows = oldSize < newSize;
+        const checks: Array<[string, boolean]> = [
+          ['equals PROOF', proof.map(hex).join() === naive.subproof(oldSize, 0, newSize, true).map(hex).join()],
+          ['verifies', verifyConsistency(oldSize, newSize, proof, oldRoot, newRoot)],
+          ['rejects another old root', !verifyConsistency(oldSize, newSize, proof, flip(oldRoot), newRoot)],
+          ['rejects another new root', !verifyConsistency(oldSize, newSize, proof, oldRoot, flip(newRoot))],
+          ['rejects a tampered proof', proof.length === 0 || !verifyConsistency(oldSize, newSize, tampered, oldRoot, newRoot)],
+          ['rejects a shortened proof', proof.length === 0 || !verifyConsistency(oldSize, newSize, proof.slice(0, -1), oldRoot, newRoot)],
+          ['rejects a lengthened proof', !grows || !verifyConsistency(oldSize, newSize, [...proof, newRoot], oldRoot, newRoot)],
+          ['rejects swapped sizes', !grows || !verifyConsistency(newSize, oldSize, proof, newRoot, oldRoot)],
+        ];
+        for (const [what, ok] of checks) if (!ok) failures.push(`${oldSize} to ${newSize}: ${what}`);
         checked++;
       }
     }
+    expect(failures).toEqual([]);
     expect(checked).toBe((MAX * (MAX + 1)) / 2);
   });
 
