@@ -11,8 +11,10 @@ import { KafkaHealth, LedgerPublisher } from '@ledger/messaging';
 import { ClaimView, ProjectorModule, ProjectorService } from '@ledger/read-models';
 import { FileClaimController } from './claims/commands/file-claim/file-claim.controller.js';
 import { FileClaimHandler } from './claims/commands/file-claim/file-claim.handler.js';
+import { ClaimHistoryController } from './claims/queries/claim-history/claim-history.controller.js';
 import { GetClaimController } from './claims/queries/get-claim/get-claim.controller.js';
 import { GetClaimHandler } from './claims/queries/get-claim/get-claim.handler.js';
+import { LedgerController } from './ledger/ledger.controller.js';
 
 export interface LedgerApiOptions {
   /** Run the projector in this process too (`npm start`: the whole ledger in one process). */
@@ -39,7 +41,7 @@ export class LedgerApiModule implements OnModuleInit {
         LedgerModule,
         ...(options.withProjector ? [ProjectorModule] : []),
       ],
-      controllers: [FileClaimController, GetClaimController, HealthController],
+      controllers: [FileClaimController, GetClaimController, ClaimHistoryController, LedgerController, HealthController],
       providers: [
         FileClaimHandler,
         GetClaimHandler,

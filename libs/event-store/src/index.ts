@@ -8,3 +8,4 @@ export * from './postgres-event-store.js';
 export * from './doorbell.js';
 export * from './ledger.module.js';
 export * from './system-clock.js';
+export * from './ledger-reader.js';

@@ -2,6 +2,7 @@ import { Module, type OnModuleInit } from '@nestjs/common';
 import { Clock, IdGenerator } from '@ledger/domain';
 import { EventStore } from './event-store.port.js';
 import { LedgerIdentity } from './ledger-identity.js';
+import { LedgerReader } from './ledger-reader.js';
 import { LedgerSequencer } from './ledger-sequencer.js';
 import { PostgresEventStore } from './postgres-event-store.js';
 import { RandomIds, SystemClock } from './system-clock.js';
@@ -15,8 +16,9 @@ import { RandomIds, SystemClock } from './system-clock.js';
     { provide: EventStore, useExisting: PostgresEventStore },
     LedgerIdentity,
     LedgerSequencer,
+    LedgerReader,
   ],
-  exports: [EventStore, LedgerIdentity, LedgerSequencer, Clock, IdGenerator],
+  exports: [EventStore, LedgerIdentity, LedgerSequencer, LedgerReader, Clock, IdGenerator],
 })
 export class LedgerModule implements OnModuleInit {
   constructor(

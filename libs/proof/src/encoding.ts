@@ -59,3 +59,13 @@ export function loneSurrogateIndex(text: string): number {
   }
   return -1;
 }
+
+/**
+ * A plain object of any realm (a JSON object parsed by another vm context still counts): its
+ * prototype is null or an Object.prototype, never a class instance.
+ */
+export function isPlainObject(value: unknown): value is Readonly<Record<string, unknown>> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === null || (Object.getPrototypeOf(prototype) === null && Object.prototype.toString.call(value) === '[object Object]');
+}

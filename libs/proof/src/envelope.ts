@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { fromHex, utf8 } from './encoding.js';
+import { fromHex, isPlainObject, utf8 } from './encoding.js';
 import { canonicalize, type JsonObject } from './jcs.js';
 import { leafHash } from './merkle.js';
 
@@ -161,11 +161,6 @@ function shapeProblem(value: unknown, hashRequired: boolean): string | null {
   return null;
 }
 
-function isPlainObject(value: unknown): value is Readonly<Record<string, unknown>> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
-}
 
 function isPositiveInteger(value: unknown): boolean {
   return Number.isSafeInteger(value) && (value as number) > 0;

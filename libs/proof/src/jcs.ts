@@ -1,4 +1,4 @@
-import { loneSurrogateIndex } from './encoding.js';
+import { isPlainObject, loneSurrogateIndex } from './encoding.js';
 
 export type JsonValue = null | boolean | number | string | JsonArray | JsonObject;
 export type JsonArray = readonly JsonValue[];
@@ -78,8 +78,7 @@ function serializeArray(items: readonly unknown[], path: string, ancestors: obje
 }
 
 function serializeObject(value: object, path: string, ancestors: object[]): string {
-  const prototype: unknown = Object.getPrototypeOf(value);
-  if (prototype !== Object.prototype && prototype !== null) {
+  if (!isPlainObject(value)) {
     const kind = value.constructor?.name ?? 'object';
     throw new CanonicalizationError(`a ${kind} is not a plain JSON object`, path);
   }

@@ -1,10 +1,11 @@
-import { Controller, Get, Param, ParseUUIDPipe, Query, Res } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { DomainError } from '@ledger/domain';
+import { ClaimErrors } from '@ledger/domain';
 import { problem, ProblemException, Roles } from '@ledger/http';
 import type { ClaimView } from '@ledger/read-models';
 import type { Response } from 'express';
+import { claimIdPipe } from '../../claim-id.pipe.js';
 import { GetClaimQuery } from './get-claim.query.js';
 import { ReadModelBehindError } from './get-claim.handler.js';
 
@@ -17,7 +18,7 @@ export class GetClaimController {
   @Get(':id')
   @Roles('documenter', 'verifier', 'lead-verifier', 'legal', 'auditor', 'admin')
   async get(
-    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => notFound() })) id: string,
+    @Param('id', claimIdPipe) id: string,
     @Query('minVersion') minVersionText: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<Record<string, unknown>> {
@@ -29,7 +30,7 @@ export class GetClaimController {
       if (!(error instanceof ReadModelBehindError)) throw error;
       throw new ProblemException(problem(503, error.code, error.message), { 'Retry-After': '1' });
     }
-    if (!claim) throw notFound();
+    if (!claim) throw ClaimErrors.notFound(id);
     response.setHeader('ETag', `"${claim.version}"`);
     return {
       id: claim.id,
@@ -49,10 +50,6 @@ export class GetClaimController {
       disputes: claim.disputes,
     };
   }
-}
-
-function notFound(): DomainError {
-  return new DomainError('CLAIM.NOT_FOUND', 'not-found', 'No claim has that id.');
 }
 
 function parseMinVersion(text: string | undefined): number | undefined {
