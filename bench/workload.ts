@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { summarize } from './stats.js';
 
 /** A valid POST /claims body (the e2e test's Zardana victim). */
 export const CLAIM_BODY = {
@@ -103,3 +104,36 @@ export interface RunResult {
   errors: number;
   firstError?: string;
 }
+
+export type AppendOne = (streams: WorkerStreams, n: number) => Promise<void>;
+
+/** `concurrency` workers, each with its own streams, share `total` appends; one latency per append. */
+export async function drive(concurrency: number, total: number, streamLength: number, appendOne: AppendOne): Promise<RunResult> {
+  let issued = 0;
+  let errors = 0;
+  let firstError: string | undefined;
+  const latencies: number[] = [];
+  const worker = async (): Promise<void> => {
+    const streams = new WorkerStreams(streamLength);
+    while (issued < total) {
+      const n = issued;
+      issued += 1;
+      const started = performance.now();
+      try {
+        await appendOne(streams, n);
+        latencies.push(performance.now() - started);
+      } catch (error) {
+        errors += 1;
+        firstError ??= error instanceof Error ? error.message : String(error);
+        // A failed append leaves the worker unsure of its stream's version: start a new stream.
+        streams.appended(Number.MAX_SAFE_INTEGER);
+      }
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  const { p50, p99 } = summarize(latencies);
+  return { appends: latencies.length, seconds, rate: latencies.length / seconds, p50, p99, errors, firstError };
+}
+

@@ -136,7 +136,9 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
     }
     const lastSeq = Number(state.last_seq);
     if (this.size !== lastSeq) await this.loadTree(runner, lastSeq);
-    const untilCheckpoint = this.lastCheckpointSize + CHECKPOINT_EVERY_EVENTS - lastSeq;
+    // Checkpoints fall on multiples of 1,000 when the log grows fast; the first one counts from 0.
+    const base = Math.max(this.lastCheckpointSize, 0);
+    const untilCheckpoint = base + CHECKPOINT_EVERY_EVENTS - lastSeq;
     const limit = Math.max(1, Math.min(batchLimit, untilCheckpoint));
     const events = (await runner.query(
       `SELECT id, tx_id::text, event_id, stream_id, version, hash FROM ledger_events
@@ -149,7 +151,7 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
     const now = new Date();
     const checkpointDue = (size: number): boolean =>
       size > this.lastCheckpointSize &&
-      (size - this.lastCheckpointSize >= CHECKPOINT_EVERY_EVENTS ||
+      (size - base >= CHECKPOINT_EVERY_EVENTS ||
         now.getTime() - new Date(state.last_checkpoint_at).getTime() >= CHECKPOINT_EVERY_MS);
     if (events.length === 0) {
       if (!checkpointDue(lastSeq)) return 0;

@@ -1,0 +1,146 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { LedgerConfig } from '@ledger/config';
+import { dataSourceOptions, migrate } from '@ledger/database';
+import { canonicalize, openCheckpoint } from '@ledger/proof';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { eventually, freshTestLedger } from '../../../test/support/test-ledger.js';
+import type { CommandExecution, CommandResponse } from './event-store.port.js';
+import { LedgerIdentity } from './ledger-identity.js';
+import { CHECKPOINT_EVERY_EVENTS, LedgerSequencer } from './ledger-sequencer.js';
+import { PostgresEventStore } from './postgres-event-store.js';
+import { RandomIds, SystemClock } from './system-clock.js';
+
+describe('LedgerSequencer (real Postgres)', () => {
+  let config: LedgerConfig;
+  let dataSource: DataSource;
+  let store: PostgresEventStore;
+  let identity: LedgerIdentity;
+
+  beforeEach(async () => {
+    config = await freshTestLedger('sequencer');
+    await migrate(config);
+    dataSource = await new DataSource(dataSourceOptions(config)).initialize();
+    store = new PostgresEventStore(dataSource, new SystemClock(), new RandomIds());
+    identity = new LedgerIdentity(dataSource, config);
+    await identity.load();
+  }, 30000);
+
+  afterEach(async () => {
+    await dataSource?.destroy();
+  });
+
+  const note = (streamId: string): CommandExecution<CommandResponse> => {
+    const commandId = randomUUID();
+    return {
+      context: { commandId, correlationId: commandId, causationId: commandId, actor: { id: 'u-test', role: 'documenter' }, issuedAt: new Date() },
+      requestHash: createHash('sha256').update(commandId).digest('hex'),
+      status: 200,
+      streamIds: [streamId],
+      decide: async (tx) => {
+        const stream = await tx.readStream(streamId);
+        const appended = tx.append(streamId, 'test', stream.version, [{ type: 'Noted', schemaVersion: 1, data: { n: stream.version + 1 } }]);
+        return { id: streamId, version: appended.version, eventIds: appended.eventIds };
+      },
+    };
+  };
+
+  const sequenced = async (): Promise<Array<{ seq: number; stream: string; version: number }>> =>
+    ((await dataSource.query(`SELECT seq, stream_id, version FROM ledger_log ORDER BY seq`)) as Array<{ seq: string; stream_id: string; version: number }>).map(
+      (r) => ({ seq: Number(r.seq), stream: r.stream_id, version: r.version }),
+    );
+
+  /** Appends version 1 of a stream the way the event store does, in a transaction left open. */
+  const openAppend = async (streamId: string): Promise<pg.Client> => {
+    const client = new pg.Client({ connectionString: config.DATABASE_URL });
+    await client.connect();
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [streamId]);
+    const id = randomUUID();
+    const envelope = {
+      streamId, streamType: 'test', version: 1, eventId: id, type: 'Noted', schemaVersion: 1,
+      occurredAt: new Date().toISOString(), recordedAt: new Date().toISOString(),
+      actor: { id: 'u-test', role: 'documenter' }, commandId: id, correlationId: id, causationId: id,
+      payload: { n: 1 }, prevHash: null,
+    };
+    const canonical = canonicalize(envelope);
+    await client.query(
+      `INSERT INTO ledger_events (stream_id, stream_type, version, event_id, type, command_id, prev_hash, hash, canonical, recorded_at)
+       VALUES ($1, 'test', 1, $2, 'Noted', $2, NULL, $3, $4, now())`,
+      [streamId, id, createHash('sha256').update(canonical).digest('hex'), canonical],
+    );
+    return client;
+  };
+
+  it('never skips a transaction that commits late, and never reorders what it has sequenced', async () => {
+    const sequencer = new LedgerSequencer(dataSource, identity);
+    // A holds stream S with version 1 written but not committed.
+    const a = await openAppend('S');
+    // B wants S too: it waits for A's lock inside the event store.
+    const b = store.execute(note('S'));
+    // C appends to another stream and commits first.
+    await store.execute(note('T'));
+    expect(await sequencer.sequenceOnce()).toBe(0);
+    expect(await sequenced()).toEqual([]);
+
+    await a.query('COMMIT');
+    await a.end();
+    expect((await b).response.version).toBe(2);
+    await sequencer.sequenceOnce();
+    const order = await sequenced();
+    expect(order).toEqual([
+      { seq: 1, stream: 'S', version: 1 },
+      { seq: 2, stream: 'T', version: 1 },
+      { seq: 3, stream: 'S', version: 2 },
+    ]);
+
+    await store.execute(note('T'));
+    await sequencer.sequenceOnce();
+    expect(await sequenced()).toEqual([...order, { seq: 4, stream: 'T', version: 2 }]);
+  }, 30000);
+
+  it('signs a checkpoint at every 1,000 events, over the root of exactly that size', async () => {
+    const sequencer = new LedgerSequencer(dataSource, identity);
+    for (let batch = 0; batch < 5; batch++) {
+      await Promise.all(Array.from({ length: 500 }, (_, i) => store.execute(note(`s-${batch}-${i % 50}`))));
+    }
+    while ((await sequencer.sequenceOnce(10000)) > 0);
+    const checkpoints = (await dataSource.query(`SELECT size, note FROM ledger_checkpoints ORDER BY size`)) as Array<{ size: string; note: string }>;
+    const sizes = checkpoints.map((c) => Number(c.size));
+    expect(sizes).toEqual(expect.arrayContaining([CHECKPOINT_EVERY_EVENTS, 2 * CHECKPOINT_EVERY_EVENTS]));
+    const key = await identity.verifierKey();
+    for (const checkpoint of checkpoints) {
+      const opened = openCheckpoint(checkpoint.note, key);
+      expect(opened.size).toBe(Number(checkpoint.size));
+      const [{ root }] = (await dataSource.query(`SELECT root FROM ledger_checkpoints WHERE size = $1`, [checkpoint.size])) as Array<{ root: Buffer }>;
+      expect(Buffer.from(opened.root).equals(root)).toBe(true);
+    }
+    expect((await sequenced()).length).toBe(2500);
+  }, 60000);
+
+  it('has one active sequencer; a standby takes over when it dies, with no gap and no duplicate', async () => {
+    const otherSource = await new DataSource(dataSourceOptions(config, 4)).initialize();
+    const first = new LedgerSequencer(otherSource, new LedgerIdentity(otherSource, config));
+    const standby = new LedgerSequencer(dataSource, identity);
+    first.onApplicationBootstrap();
+    await eventually(async () => ((await dataSource.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted`)) as Array<{ n: number }>)[0].n > 0 || undefined, 'the first sequencer to take the lease');
+    standby.onApplicationBootstrap();
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.execute(note(`k-${i % 5}`))));
+    await eventually(async () => ((await sequenced()).length === 50 ? true : undefined), 'the first 50 events to be sequenced');
+
+    // The active one dies: its connections close and its lease with them.
+    await first.onApplicationShutdown();
+    await otherSource.destroy();
+    await Promise.all(Array.from({ length: 50 }, (_, i) => store.execute(note(`k-${i % 5}`))));
+    await eventually(async () => ((await sequenced()).length === 100 ? true : undefined), 'the standby to sequence the rest');
+    await standby.onApplicationShutdown();
+
+    const order = await sequenced();
+    expect(order.map((e) => e.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    const versions = new Map<string, number>();
+    for (const event of order) {
+      expect(event.version).toBe((versions.get(event.stream) ?? 0) + 1);
+      versions.set(event.stream, event.version);
+    }
+  }, 60000);
+});
