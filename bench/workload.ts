@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { cpuMeter } from './cpu.js';
 import { summarize } from './stats.js';
 
 /** A valid POST /claims body (the e2e test's Zardana victim). */
@@ -103,6 +104,10 @@ export interface RunResult {
   p99: number;
   errors: number;
   firstError?: string;
+  /** CPU ms per append: of the client process, and of the whole machine (client + Postgres + rest). */
+  clientCpuMs: number;
+  machineCpuMs: number;
+  machineBusy: number;
 }
 
 export type AppendOne = (streams: WorkerStreams, n: number) => Promise<void>;
@@ -130,10 +135,24 @@ export async function drive(concurrency: number, total: number, streamLength: nu
       }
     }
   };
+  const cpu = cpuMeter();
   const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = (performance.now() - started) / 1000;
+  const used = cpu();
   const { p50, p99 } = summarize(latencies);
-  return { appends: latencies.length, seconds, rate: latencies.length / seconds, p50, p99, errors, firstError };
+  const appends = latencies.length;
+  return {
+    appends,
+    seconds,
+    rate: appends / seconds,
+    p50,
+    p99,
+    errors,
+    firstError,
+    clientCpuMs: used.processMs / Math.max(1, appends),
+    machineCpuMs: used.machineMs / Math.max(1, appends),
+    machineBusy: used.machineBusy,
+  };
 }
 

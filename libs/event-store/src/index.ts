@@ -9,3 +9,4 @@ export * from './doorbell.js';
 export * from './ledger.module.js';
 export * from './system-clock.js';
 export * from './ledger-reader.js';
+export * from './ledger-verifier.js';
