@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 interface MachineTicks {
   busy: number;
@@ -40,6 +40,66 @@ export function cpuMeter(): () => CpuSample {
       processMs: (used.user + used.system) / 1000,
       machineMs: busyTicks * TICK_MS,
       machineBusy: totalTicks > 0 ? busyTicks / totalTicks : Number.NaN,
+    };
+  };
+}
+
+function processTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+function postgresTicks(): number {
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') ticks += processTicks(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return ticks;
+}
+
+export interface CpuSplit {
+  seconds: number;
+  /** CPU ms over the interval, by who used it. */
+  app: number;
+  postgres: number;
+  kafka: number;
+  loadGenerator: number;
+  /** Everything else on the machine (other tenants, the OS). */
+  other: number;
+  machineBusy: number;
+}
+
+/** Starts measuring who uses the CPU: the app (by pid), every Postgres process, the Kafka broker, us. */
+export function cpuSplitMeter(appPid: number, kafkaPid: number | null): () => CpuSplit {
+  const started = performance.now();
+  const machine = cpuMeter();
+  const app0 = processTicks(appPid);
+  const pg0 = postgresTicks();
+  const kafka0 = kafkaPid ? processTicks(kafkaPid) : 0;
+  return () => {
+    const used = machine();
+    const app = (processTicks(appPid) - app0) * TICK_MS;
+    const postgres = (postgresTicks() - pg0) * TICK_MS;
+    const kafka = kafkaPid ? (processTicks(kafkaPid) - kafka0) * TICK_MS : 0;
+    return {
+      seconds: (performance.now() - started) / 1000,
+      app,
+      postgres,
+      kafka,
+      loadGenerator: used.processMs,
+      other: Math.max(0, used.machineMs - app - postgres - kafka - used.processMs),
+      machineBusy: used.machineBusy,
     };
   };
 }

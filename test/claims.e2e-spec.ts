@@ -75,7 +75,12 @@ describe('one claim end to end: HTTP → Postgres ledger → sequencer → Kafka
     }, 'the event to be sequenced');
     expect(seq).toBeGreaterThanOrEqual(1);
 
-    // Hop 3: an independent consumer reads it from the Kafka topic, keyed by stream id.
+    // Hop 3: the publisher had Kafka acknowledge it; an independent consumer reads it from the
+    // topic, keyed by stream id.
+    await eventually(async () => {
+      const rows = (await db.query('SELECT last_published_seq FROM publisher_state WHERE topic = $1', [config.KAFKA_TOPIC])).rows;
+      return rows.length && Number(rows[0].last_published_seq) >= seq ? true : undefined;
+    }, 'Kafka to acknowledge the event');
     const message = await readFromTopic(config, (m) => m.key?.toString() === streamId);
     expect(message.headers?.seq?.toString()).toBe(String(seq));
     expect(message.headers?.type?.toString()).toBe('ClaimFiled');

@@ -527,7 +527,7 @@ export class LedgerWalk {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { names: [], values: [] };
     const record = parsed as Record<string, unknown>;
     const names = Object.keys(record).sort();
-    return { names, values: names.length === ENVELOPE_MEMBERS.length ? ENVELOPE_MEMBERS.map((n) => record[n]) : [] };
+    return { names, values: names.map((name) => record[name]) };
   }
 
   private grow(
@@ -741,9 +741,7 @@ export class CanonicalScanner {
   /** The top-level members of the text last accepted by {@link scan}, values decoded as far as the envelope checks need. */
   members(text: string): EnvelopeFields {
     const values: unknown[] = [];
-    if (this.names.length === ENVELOPE_MEMBERS.length) {
-      for (let i = 0; i < this.starts.length; i++) values.push(decodeMember(text, this.starts[i], this.ends[i]));
-    }
+    for (let i = 0; i < this.starts.length; i++) values.push(decodeMember(text, this.starts[i], this.ends[i]));
     return { names: this.names.slice(), values };
   }
 

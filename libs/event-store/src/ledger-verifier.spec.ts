@@ -1,0 +1,346 @@
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  canonicalize,
+  generateCheckpointKey,
+  MemoryMerkleTree,
+  openCheckpoint,
+  parseVerifierKey,
+  sealEnvelope,
+  signCheckpoint,
+  toHex,
+  verifierKey,
+  type JsonObject,
+  type UnhashedEnvelope,
+} from '@ledger/proof';
+import { jsonFixturesUnder, readFixture } from '../../proof/test/fixtures.js';
+import { CanonicalScanner, LedgerWalk, StoredNodes, type SequencedEvent, type StoredCheckpoint } from './ledger-verifier.js';
+
+/** The reference: what the scanner may only ever agree with. */
+function isCanonical(text: string): boolean {
+  try {
+    return canonicalize(JSON.parse(text)) === text;
+  } catch {
+    return false;
+  }
+}
+
+/** mulberry32: a seeded generator, so a failing case can be replayed. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ALPHABET = ['a', 'b', 'Z', '0', '1', '10', '9', ' ', '"', '\\', '/', '\n', '\u0001', '\u001f', '\u007f', 'é', '€', '😂', 'دّ', '\u2028', '__proto__'];
+const NUMBERS = [0, -0, 1, -1, 0.5, 1e21, 1e-7, 35.9, 123456789012, 5e-324, -1.7976931348623157e308, 333333333.3333333];
+
+function randomValue(next: () => number, depth: number): unknown {
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)];
+  const kind = depth > 3 ? Math.floor(next() * 4) : Math.floor(next() * 6);
+  switch (kind) {
+    case 0:
+      return pick(NUMBERS);
+    case 1:
+      return Array.from({ length: 1 + Math.floor(next() * 3) }, () => pick(ALPHABET)).join('');
+    case 2:
+      return pick([true, false, null]);
+    case 3:
+      return pick(ALPHABET);
+    case 4:
+      return Array.from({ length: Math.floor(next() * 4) }, () => randomValue(next, depth + 1));
+    default: {
+      const record: Record<string, unknown> = {};
+      for (let i = Math.floor(next() * 5); i > 0; i--) record[pick(ALPHABET) + pick(ALPHABET)] = randomValue(next, depth + 1);
+      return record;
+    }
+  }
+}
+
+function hasEscapedName(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasEscapedName);
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.entries(value).some(([name, member]) => JSON.stringify(name) !== `"${name}"` || hasEscapedName(member));
+}
+
+function mutate(text: string, next: () => number): string {
+  const at = Math.floor(next() * text.length);
+  const insert = [' ', '\n', ',', '"', '\\', '0', '.0', 'e1', '-', '}', ']', '\\u0041', '\\/', '\\ud800', '\u0000', 'E+1'];
+  switch (Math.floor(next() * 4)) {
+    case 0:
+      return text.slice(0, at) + text.slice(at + 1);
+    case 1:
+      return text.slice(0, at) + insert[Math.floor(next() * insert.length)] + text.slice(at);
+    case 2: {
+      const other = Math.floor(next() * text.length);
+      const chars = [...text];
+      [chars[at], chars[other]] = [chars[other], chars[at]];
+      return chars.join('');
+    }
+    default:
+      return text.slice(0, at) + text.slice(at, at + 8) + text.slice(at);
+  }
+}
+
+describe('CanonicalScanner', () => {
+  const scanner = new CanonicalScanner();
+  const scan = (text: string): boolean => scanner.scan(text);
+
+  it.each(jsonFixturesUnder('rfc8785', 'output'))('accepts the published RFC 8785 output %s, or leaves it to the reference', (name) => {
+    const text = readFixture('rfc8785', 'output', name).toString('utf8');
+    // These two have escaped member names, which the scanner leaves to the reference on purpose.
+    expect(scan(`{"v":${text}}`)).toBe(!['structures.json', 'weird.json'].includes(name));
+    expect(isCanonical(text)).toBe(true);
+  });
+
+  it.each([
+    ['{"a":1}', true],
+    ['{"a":"line\\nbreak \\"quoted\\" back\\\\slash \\u001f \\u0000"}', true],
+    ['{"a":[1e+21,1e-7,-5e-324,0.5,[],{}],"b":{"c":null,"d":true,"e":false}}', true],
+    ['{"a":"😂 دّ €"}', true],
+    ['{"10":1,"9":2}', true],
+    ['{"a":1 }', false],
+    ['{ "a":1}', false],
+    ['{"b":1,"a":2}', false],
+    ['{"a":1,"a":1}', false],
+    ['{"9":2,"10":1}', false],
+    ['{"a":1.0}', false],
+    ['{"a":-0}', false],
+    ['{"a":1e21}', false],
+    ['{"a":1E+21}', false],
+    ['{"a":01}', false],
+    ['{"a":+1}', false],
+    ['{"a":"\\u0041"}', false],
+    ['{"a":"\\/"}', false],
+    ['{"a":"\\u001F"}', false],
+    ['{"a":"\\u000a"}', false],
+    ['{"a":"\\ud800"}', false],
+    ['{"a":"\ud800"}', false],
+    ['{"a":"\u0001"}', false],
+    ['{"a":1}x', false],
+    ['{"a":1', false],
+    ['{"a":"1}', false],
+    ['{"a":tru}', false],
+  ])('scans %s as canonical: %s', (text, expected) => {
+    expect(scan(text)).toBe(expected);
+    expect(isCanonical(text)).toBe(expected);
+  });
+
+  it('leaves a top-level array to the reference: envelopes are objects', () => {
+    expect(scan('[1]')).toBe(false);
+    expect(isCanonical('[1]')).toBe(true);
+  });
+
+  it('accepts what canonicalize writes, unless a member name needs an escape', () => {
+    const next = random(7);
+    let accepted = 0;
+    for (let i = 0; i < 3000; i++) {
+      const value = randomValue(next, 0);
+      const text = canonicalize({ v: value });
+      const escapedName = hasEscapedName(value);
+      expect({ text, accepted: scan(text) }).toEqual({ text, accepted: !escapedName });
+      if (!escapedName) accepted++;
+    }
+    expect(accepted).toBeGreaterThan(1000);
+  });
+
+  it('never accepts a text the reference does not reproduce (random mutations of canonical texts)', () => {
+    const next = random(11);
+    let refused = 0;
+    for (let i = 0; i < 20000; i++) {
+      const text = mutate(canonicalize({ v: randomValue(next, 0) }), next);
+      if (scan(text)) expect({ text, canonical: isCanonical(text) }).toEqual({ text, canonical: true });
+      else refused++;
+    }
+    expect(refused).toBeGreaterThan(5000);
+  });
+
+  it('hands back the top-level members in order, strings and scalars decoded', () => {
+    const text = '{"a":"x\\ty","b":[1],"c":{"d":1},"e":null,"f":-1.5,"g":true}';
+    expect(scan(text)).toBe(true);
+    const { names, values } = scanner.members(text);
+    expect(names).toEqual(['a', 'b', 'c', 'e', 'f', 'g']);
+    expect([values[0], values[3], values[4], values[5]]).toEqual(['x\ty', null, -1.5, true]);
+    expect([Array.isArray(values[1]), typeof values[2]]).toEqual([true, 'object']);
+  });
+});
+
+interface MemoryLedger {
+  events: SequencedEvent[];
+  tree: MemoryMerkleTree;
+  checkpoints: StoredCheckpoint[];
+  key: string;
+  sign(size: number, root: Uint8Array): string;
+}
+
+const ORIGIN = 'test.ledger/walk';
+
+/** A ledger built in memory the way the sequencer builds it: streams interleaved, a checkpoint every `every` events. */
+function memoryLedger(streams: number, perStream: number, every: number): MemoryLedger {
+  const { privateKey } = generateCheckpointKey();
+  const heads = new Map<string, { version: number; hash: string | null }>();
+  const ids = Array.from({ length: streams }, () => `claim-${randomUUID()}`);
+  const tree = new MemoryMerkleTree();
+  const events: SequencedEvent[] = [];
+  const checkpoints: StoredCheckpoint[] = [];
+  const sign = (size: number, root: Uint8Array): string => signCheckpoint(ORIGIN, size, root, privateKey);
+  for (let round = 0; round < perStream; round++) {
+    for (const streamId of ids) {
+      const head = heads.get(streamId) ?? { version: 0, hash: null };
+      const commandId = randomUUID();
+      const envelope: UnhashedEnvelope<JsonObject> = {
+        streamId,
+        streamType: 'claim',
+        version: head.version + 1,
+        eventId: randomUUID(),
+        type: round === 0 ? 'ClaimFiled' : 'SourceAttached',
+        schemaVersion: 1,
+        occurredAt: '2026-11-25T08:00:00.000Z',
+        recordedAt: '2026-11-25T08:00:00.123Z',
+        actor: { id: 'u-7f3a', role: 'documenter' },
+        commandId,
+        correlationId: commandId,
+        causationId: commandId,
+        payload: { round, name: { arabic: 'أحمد الحسين', latin: 'Ahmad "al" Hussein\n' }, lat: 35.9 },
+        prevHash: head.hash,
+      };
+      const sealed = sealEnvelope(envelope);
+      const size = tree.appendLeafInputs([Buffer.from(sealed.envelope.hash, 'hex')]);
+      events.push({
+        seq: size,
+        logEventId: envelope.eventId,
+        logStreamId: streamId,
+        logVersion: envelope.version,
+        leafHash: tree.leafHash(size - 1),
+        event: {
+          streamId,
+          streamType: 'claim',
+          version: envelope.version,
+          type: envelope.type,
+          commandId,
+          prevHash: head.hash,
+          hash: sealed.envelope.hash,
+          canonical: sealed.canonical,
+        },
+      });
+      heads.set(streamId, { version: envelope.version, hash: sealed.envelope.hash });
+      if (size % every === 0) checkpoints.push({ size, root: tree.root(), note: sign(size, tree.root()) });
+    }
+  }
+  return { events, tree, checkpoints, key: verifierKey(ORIGIN, privateKey), sign };
+}
+
+/** merkle_nodes rows the way the verifier's query returns them for a batch growing the tree from `from` to `to`. */
+function nodesBetween(tree: MemoryMerkleTree, from: number, to: number): StoredNodes {
+  const rows: Array<{ level: number; index: number; hash: Uint8Array }> = [];
+  for (let level = 0; 2 ** level <= to; level++) {
+    for (let index = Math.floor(from / 2 ** level); index < Math.floor(to / 2 ** level); index++) {
+      const hash = tree.node(level, index);
+      if (hash) rows.push({ level, index, hash });
+    }
+  }
+  return StoredNodes.from(from, rows);
+}
+
+/** Feeds the walk in batches as the reader does, stopping at the first failure. */
+function walkAll(ledger: MemoryLedger, batch: number, external: string | null = null, tree = ledger.tree) {
+  const key = parseVerifierKey(ledger.key);
+  const walk = new LedgerWalk(key, external === null ? null : openCheckpoint(external, key), true);
+  let failure = walk.walk([], StoredNodes.none, ledger.checkpoints.filter((c) => c.size === 0));
+  for (let start = 0; failure === null && start < ledger.events.length; start += batch) {
+    const events = ledger.events.slice(start, start + batch);
+    const to = events[events.length - 1].seq;
+    const checkpoints = ledger.checkpoints.filter((c) => c.size > start && c.size <= to);
+    failure = walk.walk(events, nodesBetween(tree, start, to), checkpoints);
+  }
+  return failure ?? walk.verdict();
+}
+
+function replaceEvent(ledger: MemoryLedger, index: number, change: (event: NonNullable<SequencedEvent['event']>) => Partial<NonNullable<SequencedEvent['event']>>): void {
+  const row = ledger.events[index];
+  const event = row.event as NonNullable<SequencedEvent['event']>;
+  ledger.events[index] = { ...row, event: { ...event, ...change(event) } };
+}
+
+describe('LedgerWalk', () => {
+  it('verifies a clean ledger the same whatever the batch size', () => {
+    const ledger = memoryLedger(7, 9, 10);
+    const expected = {
+      ok: true,
+      events: 63,
+      streams: 7,
+      checkpoints: 6,
+      size: 63,
+      root: toHex(ledger.tree.root()),
+    };
+    for (const batch of [1, 2, 7, 10, 64]) expect(walkAll(ledger, batch)).toMatchObject(expected);
+  });
+
+  it('names a stream version that comes before its predecessor', () => {
+    const ledger = memoryLedger(3, 3, 100);
+    // seq 4 is stream 0 version 2, seq 7 its version 3: swap them in the log (each keeps its own leaf).
+    [ledger.events[3], ledger.events[6]] = [{ ...ledger.events[6], seq: 4 }, { ...ledger.events[3], seq: 7 }];
+    expect(walkAll(ledger, 5)).toMatchObject({
+      ok: false,
+      seq: 4,
+      version: 3,
+      problem: 'version-order',
+      expected: 'version 2',
+      actual: 'version 3',
+    });
+  });
+
+  it('refuses a text that hashes right but is not canonical', () => {
+    const ledger = memoryLedger(2, 2, 100);
+    replaceEvent(ledger, 2, (event) => {
+      const canonical = event.canonical.replace('{"actor"', '{ "actor"');
+      return { canonical, hash: createHash('sha256').update(canonical, 'utf8').digest('hex') };
+    });
+    expect(walkAll(ledger, 10)).toMatchObject({ ok: false, seq: 3, problem: 'not-canonical' });
+  });
+
+  it('refuses an envelope whose columns say something else', () => {
+    const ledger = memoryLedger(2, 2, 100);
+    replaceEvent(ledger, 1, () => ({ type: 'ClaimRetracted' }));
+    expect(walkAll(ledger, 10)).toMatchObject({
+      ok: false,
+      seq: 2,
+      problem: 'envelope-mismatch',
+      expected: `type "ClaimFiled" (the envelope's type)`,
+      actual: 'type "ClaimRetracted"',
+    });
+  });
+
+  it('refuses a checkpoint row whose signed note commits to another size', () => {
+    const ledger = memoryLedger(2, 5, 4);
+    ledger.checkpoints[1] = { ...ledger.checkpoints[1], note: ledger.checkpoints[0].note };
+    expect(walkAll(ledger, 3)).toMatchObject({ ok: false, seq: 8, problem: 'checkpoint-mismatch' });
+  });
+
+  it('checks the ledger against a checkpoint kept elsewhere, at its size', () => {
+    const ledger = memoryLedger(3, 4, 100);
+    const kept = ledger.sign(5, ledger.tree.root(5));
+    expect(walkAll(ledger, 4, kept)).toMatchObject({ ok: true, externalCheckpoint: { size: 5, root: toHex(ledger.tree.root(5)) } });
+    const forged = ledger.sign(5, ledger.tree.root(6));
+    expect(walkAll(ledger, 4, forged)).toMatchObject({
+      ok: false,
+      seq: 5,
+      problem: 'external-checkpoint-mismatch',
+      expected: toHex(ledger.tree.root(5)),
+      actual: toHex(ledger.tree.root(6)),
+    });
+  });
+
+  it('names the first seq whose stored Merkle node is not the recomputed one', () => {
+    const ledger = memoryLedger(2, 4, 100);
+    // A tree whose level-1 node over leaves 4 and 5 (seq 5, 6) is wrong.
+    const stored = new MemoryMerkleTree();
+    stored.appendLeafHashes(ledger.events.map((e) => e.leafHash));
+    const wrong = { node: (level: number, index: number) => (level === 1 && index === 2 ? new Uint8Array(32) : stored.node(level, index)) };
+    expect(walkAll(ledger, 3, null, wrong as MemoryMerkleTree)).toMatchObject({ ok: false, seq: 6, problem: 'merkle-node-mismatch' });
+  });
+});
