@@ -29,7 +29,7 @@ export async function freePort(): Promise<number> {
  * The real ledger API as production runs it (`npm start`: API, sequencer, publisher and projector
  * in one process), in a child process so the load generator's CPU is not the app's.
  */
-export async function startApp(env: Record<string, string>, timeoutMs = 60000): Promise<RunningApp> {
+export async function startApp(env: Record<string, string>, onSpawn?: (pid: number) => void, timeoutMs = 60000): Promise<RunningApp> {
   assertScratch(env.DATABASE_URL);
   assertScratch(env.DATABASE_OWNER_URL);
   const port = await freePort();
@@ -37,6 +37,7 @@ export async function startApp(env: Record<string, string>, timeoutMs = 60000): 
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (child.pid !== undefined) onSpawn?.(child.pid);
   const lines: string[] = [];
   const keep = (chunk: Buffer): void => {
     for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(line);

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { ClaimDetails } from '@ledger/domain';
 import { cpuMeter } from './cpu.js';
 import { summarize } from './stats.js';
 
 /** A valid POST /claims body (the e2e test's Zardana victim). */
-export const CLAIM_BODY = {
+export const CLAIM_BODY: ClaimDetails = {
   victim: {
     name: { arabic: 'أحمد الحسين', latin: 'Ahmad al-Hussein' },
     sex: 'male',
@@ -16,7 +17,7 @@ export const CLAIM_BODY = {
   place: { governorate: 'Idlib', locality: 'Zardana', lat: 35.9, lon: 36.7, precision: 'exact' },
   cause: 'double-tap-airstrike',
   perpetrator: 'russian-forces',
-} as const;
+};
 
 export type ClaimPayload = Record<string, unknown>;
 

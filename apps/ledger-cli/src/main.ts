@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { loadConfig } from '@ledger/config';
 import { migrate } from '@ledger/database';
 import { TOKEN_USAGE, tokenCommand } from './commands/token.command.js';
+import { VERIFY_USAGE, verifyCommand } from './commands/verify.command.js';
 import { UsageError } from './usage-error.js';
 
 const USAGE = `usage: npm run ledger -- <command> [options]
@@ -9,7 +10,8 @@ const USAGE = `usage: npm run ledger -- <command> [options]
 commands:
   ${TOKEN_USAGE}
   migrate
-      Applies pending database migrations as the schema owner and grants the application role.`;
+      Applies pending database migrations as the schema owner and grants the application role.
+  ${VERIFY_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -22,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the schema is up to date\n');
       return 0;
     }
+    case 'verify':
+      return verifyCommand(args, process.env, process);
     case undefined:
     case 'help':
     case '--help':

@@ -1,0 +1,304 @@
+/**
+ * `npm run bench`: the performance bars of the ledger, measured on this machine with everything
+ * running at once. Scratch databases `ledger_bench_*` and a fresh Kafka topic; never `ledger`.
+ * Env knobs: BENCH_QUICK=1 (smoke run, doc untouched), BENCH_POOL, BENCH_STREAM_LENGTH,
+ * BENCH_STORE_LEVELS ("1:2000:300,16:10000:1000,..." concurrency:total:warmup), BENCH_HTTP_SECONDS,
+ * BENCH_PIPELINE_EVENTS, BENCH_SECTIONS (store,http,pipeline,verify), BENCH_KEEP=1.
+ */
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { loadConfig } from '@ledger/config';
+import { migrate } from '@ledger/database';
+import { TokenVerifier } from '@ledger/http';
+import { Kafka, logLevel } from 'kafkajs';
+import { startApp } from './app-process.js';
+import { cpuSplitMeter, type CpuSplit } from './cpu.js';
+import { httpLoad } from './http-load.js';
+import { describeMachine, kafkaPid, loadAverage } from './machine.js';
+import { drainRates, LedgerProbe, loadBacklog, sampleProgress } from './pipeline.js';
+import { runNode } from './proc.js';
+import {
+  httpTables,
+  pipelineTable,
+  resultsMarkdown,
+  storeTables,
+  verifyTable,
+  writeBenchmarksDoc,
+  type BenchReport,
+  type HttpRun,
+  type StoreRun,
+} from './report.js';
+import { drop, openConnections, recreate, scratchDatabase, serverInfo, type ScratchDatabase } from './scratch.js';
+import { fmtInt, fmtMs } from './stats.js';
+import type { StoreJob, StoreKind } from './store-bench.js';
+import { timeVerify } from './verify.js';
+import type { RunResult } from './workload.js';
+
+const env = process.env;
+const quick = env.BENCH_QUICK === '1';
+const int = (name: string, fallback: number): number => (env[name] ? Number.parseInt(env[name] as string, 10) : fallback);
+const POOL = int('BENCH_POOL', 20);
+const STREAM_LENGTH = int('BENCH_STREAM_LENGTH', 10);
+const HTTP_SECONDS = int('BENCH_HTTP_SECONDS', quick ? 3 : 15);
+const HTTP_WARMUP_SECONDS = quick ? 2 : 5;
+const PIPELINE_EVENTS = int('BENCH_PIPELINE_EVENTS', quick ? 5000 : 50000);
+const LEVELS = (env.BENCH_STORE_LEVELS ?? (quick ? '1:300:100,16:1000:300,64:2000:500' : '1:2000:300,16:10000:1000,64:20000:2000'))
+  .split(',')
+  .map((level) => {
+    const [concurrency, total, warmup] = level.split(':').map(Number);
+    return { concurrency, total, warmup };
+  });
+const SECTIONS = new Set((env.BENCH_SECTIONS ?? 'store,http,pipeline,verify').split(','));
+const KAFKA_BROKERS = env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+const DOC = 'docs/BENCHMARKS.md';
+
+const say = (line: string): void => {
+  process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+};
+
+async function storeRun(store: StoreKind, url: string, level: { concurrency: number; total: number; warmup: number }): Promise<StoreRun> {
+  const job: StoreJob = { store, url, concurrency: level.concurrency, total: level.total, warmup: level.warmup, pool: POOL, streamLength: STREAM_LENGTH };
+  let meter: (() => CpuSplit) | undefined;
+  const run = await runNode(['dist/bench/store-bench.js', JSON.stringify(job)], {}, (pid) => {
+    meter = cpuSplitMeter(pid, kafkaPid());
+  });
+  const line = run.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+  if (run.code !== 0 || !line || !meter) throw new Error(`store bench ${store} c${level.concurrency} failed:\n${run.stderr || run.stdout}`);
+  const whole = (meter as () => CpuSplit)();
+  const result = JSON.parse(line.slice('BENCH_RESULT '.length)) as RunResult;
+  // The meter spans the child's whole life (start-up and warm-up too): charge the timed share.
+  const share = result.appends / (result.appends + level.warmup);
+  const cpu: CpuSplit = {
+    ...whole,
+    app: whole.app * share,
+    postgres: whole.postgres * share,
+    kafka: whole.kafka * share,
+    loadGenerator: whole.loadGenerator * share,
+    other: whole.other * share,
+  };
+  say(
+    `  ${store.padEnd(11)} c${String(level.concurrency).padEnd(3)} ${fmtInt(result.rate).padStart(6)} appends/s  p50 ${fmtMs(result.p50)} ms  p99 ${fmtMs(result.p99)} ms` +
+      `  errors ${result.errors}${result.firstError ? ` (${result.firstError})` : ''}`,
+  );
+  return { store, concurrency: level.concurrency, result, cpu };
+}
+
+async function storeSection(report: BenchReport): Promise<void> {
+  say(`event store comparison: pool ${POOL}, streams of ${STREAM_LENGTH} events`);
+  const oursDb = scratchDatabase('store_ours');
+  const emmettDb = scratchDatabase('store_emmett');
+  const emmettReadDb = scratchDatabase('store_emmett_read');
+  for (const db of [oursDb, emmettDb, emmettReadDb]) await recreate(db);
+  await migrate(benchConfig(oursDb, 'ledger.bench.unused', 'bench.ledger/store'));
+  try {
+    // Interleaved per level, so both stores meet the same machine (other tenants come and go).
+    for (const level of LEVELS) {
+      report.store.push(await storeRun('ours', oursDb.appUrl, level));
+      report.store.push(await storeRun('emmett', emmettDb.ownerUrl, level));
+      report.store.push(await storeRun('emmett-read', emmettReadDb.ownerUrl, level));
+    }
+  } finally {
+    if (env.BENCH_KEEP !== '1') for (const db of [oursDb, emmettDb, emmettReadDb]) await drop(db);
+  }
+}
+
+function benchConfig(db: ScratchDatabase, topic: string, origin: string, secret = randomBytes(32).toString('hex')) {
+  return loadConfig({
+    DATABASE_URL: db.appUrl,
+    DATABASE_OWNER_URL: db.ownerUrl,
+    KAFKA_BROKERS,
+    KAFKA_TOPIC: topic,
+    LEDGER_ORIGIN: origin,
+    LEDGER_JWT_SECRET: secret,
+    LOG_LEVEL: 'warn',
+  });
+}
+
+interface Ledger {
+  db: ScratchDatabase;
+  appEnv: Record<string, string>;
+  topic: string;
+  token: string;
+}
+
+async function prepareLedger(stamp: string): Promise<Ledger> {
+  const db = scratchDatabase('api');
+  await recreate(db);
+  const topic = `ledger.bench.${stamp}`;
+  const origin = `bench.ledger/${stamp}`;
+  const secret = randomBytes(32).toString('hex');
+  const config = benchConfig(db, topic, origin, secret);
+  await migrate(config);
+  const appEnv: Record<string, string> = {
+    DATABASE_URL: db.appUrl,
+    DATABASE_OWNER_URL: db.ownerUrl,
+    KAFKA_BROKERS,
+    KAFKA_TOPIC: topic,
+    LEDGER_ORIGIN: origin,
+    LEDGER_JWT_SECRET: secret,
+    LEDGER_JWKS_URL: '',
+    // The bench measures the ledger, not a per-user rate limit.
+    LEDGER_RATE_LIMIT: '100000000',
+    LOG_LEVEL: 'warn',
+  };
+  const token = new TokenVerifier(config).mint({ sub: 'u-bench-documenter', roles: ['documenter'] }, 3600);
+  return { db, appEnv, topic, token };
+}
+
+async function httpSection(report: BenchReport, ledger: Ledger): Promise<void> {
+  say('HTTP API: starting the ledger API (child process, --with-projector)');
+  const app = await startApp(ledger.appEnv);
+  const probe = await LedgerProbe.open(ledger.db, ledger.topic);
+  try {
+    const warm = await httpLoad(app.url, ledger.token, 16, HTTP_WARMUP_SECONDS * 1000);
+    say(`  warm-up: ${fmtInt(warm.commands)} commands, errors ${warm.errors}${warm.firstError ? ` (${warm.firstError})` : ''}`);
+    await probe.waitUntilPublished(120000);
+    for (const concurrency of [1, 16, 64]) {
+      const meter = cpuSplitMeter(app.pid, kafkaPid());
+      const result = await httpLoad(app.url, ledger.token, concurrency, HTTP_SECONDS * 1000);
+      const cpu = (meter as () => CpuSplit)();
+      const catchUp = await probe.waitUntilPublished(120000);
+      const run: HttpRun = { result, cpu, catchUp };
+      report.http.push(run);
+      say(
+        `  c${String(concurrency).padEnd(3)} ${fmtInt(result.rate).padStart(6)} commands/s  p50 ${fmtMs(result.p50)} ms  p99 ${fmtMs(result.p99)} ms` +
+          `  errors ${result.errors}${result.firstError ? ` (${result.firstError})` : ''}  published all ${fmtMs(catchUp.ms)} ms later`,
+      );
+    }
+  } finally {
+    await probe.close();
+    await app.stop();
+  }
+}
+
+async function pipelineSection(report: BenchReport, ledger: Ledger): Promise<void> {
+  say(`sequencer + publisher: loading a backlog of ${fmtInt(PIPELINE_EVENTS)} events with the app stopped`);
+  const probe = await LedgerProbe.open(ledger.db, ledger.topic);
+  try {
+    const before = await probe.counters();
+    if (before.published !== before.events) throw new Error(`the ledger is not drained before the pipeline bench (${JSON.stringify(before)})`);
+    const backlog = await loadBacklog(ledger.db, PIPELINE_EVENTS, 25, 8);
+    const target = before.events + backlog.events;
+    say(`  loaded ${fmtInt(backlog.events)} events in ${backlog.seconds.toFixed(1)} s; starting the app and timing the drain`);
+    const sampler = sampleProgress(probe, 20);
+    
+    let meter: (() => CpuSplit) | undefined;
+    const app = await startApp(ledger.appEnv, (pid) => {
+      meter = cpuSplitMeter(pid, kafkaPid());
+    });
+    try {
+      const deadline = Date.now() + 300000;
+      while ((await probe.counters(false)).published < target) {
+        if (Date.now() > deadline) throw new Error('the backlog did not drain within 5 minutes');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      const samples = await sampler.stop();
+      const cpu = (meter as () => CpuSplit)();
+      await app.stop();
+      const drain = drainRates(samples, before.events, target);
+      report.pipeline = { backlog, drain, cpu };
+      say(
+        `  sequencer ${fmtInt(drain.sequencerRate)} events/s, publisher ${fmtInt(drain.publisherRate)} events/s, ` +
+          `commit → Kafka ack ${fmtInt(drain.endToEndRate)} events/s (${drain.drainSeconds.toFixed(2)} s for ${fmtInt(drain.events)})`,
+      );
+    }
+  } finally {
+    await probe.close();
+  }
+}
+
+async function verifySection(report: BenchReport, ledger: Ledger): Promise<void> {
+  const probe = await LedgerProbe.open(ledger.db, ledger.topic);
+  const { sequenced } = await probe.counters(false);
+  await probe.close();
+  say(`verify: ${fmtInt(sequenced)} sequenced events`);
+  report.verify = await timeVerify(ledger.appEnv, sequenced);
+  const v = report.verify;
+  say(v.measured ? `  ${fmtInt(v.rate)} events/s (${v.seconds.toFixed(2)} s, exit ${v.ok ? 0 : 'non-zero'})` : `  not measured: ${v.reason}`);
+}
+
+async function cleanUpKafka(topic: string): Promise<void> {
+  const kafka = new Kafka({ clientId: 'ledger-bench', brokers: KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    if ((await admin.listTopics()).includes(topic)) await admin.deleteTopics({ topics: [topic] });
+    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.endsWith(topic));
+    if (groups.length) await admin.deleteGroups(groups).catch(() => undefined);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function main(): Promise<void> {
+  Logger.overrideLogger(['error', 'warn']);
+  const started = performance.now();
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-').toLowerCase();
+  const server = await serverInfo();
+  const report: BenchReport = {
+    machine: describeMachine(server.version),
+    postgresSettings: server.settings,
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    command: 'npm run bench',
+    totalSeconds: 0,
+    settings: { pool: POOL, streamLength: STREAM_LENGTH, httpSeconds: HTTP_SECONDS, pipelineEvents: PIPELINE_EVENTS, levels: LEVELS },
+    store: [],
+    http: [],
+    pipeline: null,
+    verify: null,
+    notes: [],
+  };
+  const connections = await openConnections();
+  if (connections + POOL + 40 > server.maxConnections) {
+    report.notes.push(`${connections} connections were open at start (max_connections ${server.maxConnections}).`);
+  }
+  say(`machine: ${report.machine.cpus} × ${report.machine.cpuModel}, ${report.machine.memoryGiB} GiB, load ${report.machine.loadAverage}`);
+  if (SECTIONS.has('store')) await storeSection(report);
+  report.notes.push(`load average after the event store section: ${loadAverage()}`);
+  const needsLedger = ['http', 'pipeline', 'verify'].some((s) => SECTIONS.has(s));
+  if (needsLedger) {
+    const ledger = await prepareLedger(stamp);
+    try {
+      if (SECTIONS.has('http')) await httpSection(report, ledger);
+      report.notes.push(`load average after the HTTP section: ${loadAverage()}`);
+      if (SECTIONS.has('pipeline')) await pipelineSection(report, ledger);
+      if (SECTIONS.has('verify')) await verifySection(report, ledger);
+    } finally {
+      if (env.BENCH_KEEP !== '1') {
+        await cleanUpKafka(ledger.topic).catch((error: unknown) => say(`could not delete topic ${ledger.topic}: ${String(error)}`));
+        await drop(ledger.db);
+      }
+    }
+  }
+  report.totalSeconds = (performance.now() - started) / 1000;
+  const out = [
+    '',
+    '== 1. Event store: ours vs Emmett ==',
+    storeTables(report),
+    '',
+    '== 2. HTTP API ==',
+    httpTables(report),
+    '',
+    '== 3. Sequencer + publisher ==',
+    pipelineTable(report),
+    '',
+    '== 4. verify ==',
+    verifyTable(report),
+    '',
+    `total ${Math.round(report.totalSeconds)} s`,
+  ].join('\n');
+  process.stdout.write(`${out}\n`);
+  if (quick || SECTIONS.size < 4) {
+    say(`partial or quick run: ${DOC} left unchanged`);
+  } else {
+    writeBenchmarksDoc(DOC, resultsMarkdown(report));
+    say(`wrote ${DOC}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
