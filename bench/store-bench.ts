@@ -115,8 +115,16 @@ async function main(): Promise<void> {
   try {
     // Warm-up: opens the pool's connections, JIT-compiles both clients, fills Postgres' caches.
     await drive(job.concurrency, job.warmup, job.streamLength, subject.appendOne);
+    // The parent meters every process's CPU between these two lines, and only then lets us close
+    // the pool: a Postgres backend's CPU time disappears from /proc with its connection.
+    process.stdout.write('BENCH_TIMED_START\n');
     const result = await drive(job.concurrency, job.total, job.streamLength, subject.appendOne);
     process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
+    await new Promise<void>((resolve) => {
+      process.stdin.once('end', resolve);
+      process.stdin.once('error', () => resolve());
+      process.stdin.resume();
+    });
   } finally {
     await subject.close();
   }

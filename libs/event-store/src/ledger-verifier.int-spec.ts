@@ -17,6 +17,8 @@ import { RandomIds, SystemClock } from './system-clock.js';
 const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const STREAMS = 40;
 const ROUNDS = 20;
+/** Copying the ledger database and walking it takes a few seconds on a busy machine. */
+const TEST_TIMEOUT = 60000;
 
 interface LoggedEvent {
   seq: number;
@@ -62,7 +64,7 @@ describe('verifyLedger (real Postgres, tampered as a superuser)', () => {
     await withAdmin(async (admin) => {
       for (const database of copies) await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
     });
-  });
+  }, TEST_TIMEOUT);
 
   /** A copy of the built ledger, tampered with by `tamper` on a superuser session whose triggers and foreign keys are off. */
   async function tamperedCopy(name: string, tamper: (db: pg.Client) => Promise<void> = async () => {}): Promise<LedgerConfig> {
@@ -77,6 +79,7 @@ describe('verifyLedger (real Postgres, tampered as a superuser)', () => {
       DATABASE_URL: base.DATABASE_URL.replace(/\/[^/]*$/, `/${database}`),
       KAFKA_BROKERS: base.KAFKA_BROKERS,
       LEDGER_ORIGIN: base.LEDGER_ORIGIN,
+      LEDGER_JWT_SECRET: base.LEDGER_JWT_SECRET,
       LOG_LEVEL: 'warn',
     });
     const db = await superuser(config);
@@ -159,7 +162,7 @@ describe('verifyLedger (real Postgres, tampered as a superuser)', () => {
       size: facts.size,
       externalCheckpoint: { size: kept.size, root: rootAt(kept.size) },
     });
-  });
+  }, TEST_TIMEOUT);
 
   it('names the seq of an event whose payload was edited', async () => {
     const seq = middleSeq();
@@ -179,7 +182,7 @@ describe('verifyLedger (real Postgres, tampered as a superuser)', () => {
       expected: sha256(edited),
       actual: at(seq).hash,
     });
-  });
+  }, TEST_TIMEOUT);
 
   it('catches an edited payload whose hash column was recomputed: its leaf no longer matches', async () => {
     const seq = middleSeq();
@@ -187,7 +190,7 @@ describe('verifyLedger (real Postgres, tampered as a superuser)', () => {
       await rewriteEvent(db, at(seq).eventId);
     });
     expect(verdict).toMatchObject({ ok: false, seq, streamId: at(seq).streamId, problem: 'leaf-mismatch', actual: toHex(leafOf(at(seq).hash)) });
-  });
+  }, TEST_TIMEOUT);
 
   it('catches a key holder who rewrites an event, its leaf, every Merkle node and re-signs every checkpoint: the next event in the stream still links to the old hash', async () => {
     const seq = middleSeq();
@@ -206,7 +209,7 @@ describe('verifyLedger (real Postgres, tampered as a superuser)', () => {
       expected: `prevHash ${newHash}`,
       actual: `prevHash ${at(seq).hash}`,
     });
-  });
+  }, TEST_TIMEOUT);
 
   it('needs a checkpoint kept outside the database to catch a key holder who rewrites the last event and everything above it', async () => {
     const last = facts.size;
@@ -223,7 +226,7 @@ describe('verifyLedger (real Postgres, tampered as a superuser)', () => {
       problem: 'external-checkpoint-mismatch',
       actual: rootAt(kept.size),
     });
-  });
+  }, TEST_TIMEOUT);
 
   it('names the missing seq when one ledger_log row is deleted', async () => {
     const seq = middleSeq();
@@ -231,7 +234,7 @@ describe('verifyLedger (real Postgres, tampered as a superuser)', () => {
       expect((await db.query(`DELETE FROM ledger_log WHERE seq = $1`, [seq])).rowCount).toBe(1);
     });
     expect(verdict).toEqual({ ok: false, seq, problem: 'seq-gap', expected: `seq ${seq}`, actual: `seq ${seq + 1} follows seq ${seq - 1}` });
-  });
+  }, TEST_TIMEOUT);
 
   it('names the missing seq when an event is deleted with its log row', async () => {
     const seq = middleSeq();
@@ -240,7 +243,7 @@ describe('verifyLedger (real Postgres, tampered as a superuser)', () => {
       expect((await db.query(`DELETE FROM ledger_events WHERE event_id = $1`, [at(seq).eventId])).rowCount).toBe(1);
     });
     expect(verdict).toMatchObject({ ok: false, seq, problem: 'seq-gap' });
-  });
+  }, TEST_TIMEOUT);
 
   it('names the seq whose event is gone when only the ledger_events row is deleted', async () => {
     const seq = middleSeq();
@@ -256,7 +259,7 @@ describe('verifyLedger (real Postgres, tampered as a superuser)', () => {
       expected: `event ${at(seq).eventId} in ledger_events`,
       actual: 'no such event',
     });
-  });
+  }, TEST_TIMEOUT);
 
   it('names the first of two log rows of different streams whose seqs were swapped', async () => {
     const a = middleSeq();
@@ -273,7 +276,7 @@ describe('verifyLedger (real Postgres, tampered as a superuser)', () => {
       expected: `node (0, ${a - 1}) ${toHex(leafOf(at(b).hash))}`,
       actual: `node (0, ${a - 1}) ${toHex(leafOf(at(a).hash))}`,
     });
-  });
+  }, TEST_TIMEOUT);
 
   it('names a stream version sequenced before its predecessor when two log rows of one stream are swapped', async () => {
     const a = middleSeq();
@@ -290,7 +293,7 @@ describe('verifyLedger (real Postgres, tampered as a superuser)', () => {
       expected: `version ${at(a).version}`,
       actual: `version ${at(a).version + 1}`,
     });
-  });
+  }, TEST_TIMEOUT);
 
   it('names the first of two events whose content (canonical text and hash) was swapped', async () => {
     const a = middleSeq();
@@ -313,7 +316,7 @@ describe('verifyLedger (real Postgres, tampered as a superuser)', () => {
       expected: `stream_id ${JSON.stringify(at(b).streamId)} (the envelope's streamId)`,
       actual: `stream_id ${JSON.stringify(at(a).streamId)}`,
     });
-  });
+  }, TEST_TIMEOUT);
 
   it("catches a forged checkpoint signed with the ledger's own key (it is in the database) over a wrong root", async () => {
     const size = middleSeq();
@@ -334,7 +337,7 @@ describe('verifyLedger (real Postgres, tampered as a superuser)', () => {
       expected: rootAt(size),
       actual: toHex(wrong),
     });
-  });
+  }, TEST_TIMEOUT);
 
   it('catches a checkpoint signed by another key, even over the right root', async () => {
     const size = middleSeq();
@@ -348,7 +351,7 @@ describe('verifyLedger (real Postgres, tampered as a superuser)', () => {
       ]);
     });
     expect(verdict).toMatchObject({ ok: false, seq: size, problem: 'checkpoint-signature', actual: expect.stringMatching(/no signature by key/) });
-  });
+  }, TEST_TIMEOUT);
 
   it('catches a checkpoint for a tree larger than the log', async () => {
     const size = facts.size + 10;
@@ -361,14 +364,14 @@ describe('verifyLedger (real Postgres, tampered as a superuser)', () => {
       ]);
     });
     expect(verdict).toMatchObject({ ok: false, seq: size, problem: 'checkpoint-beyond-log' });
-  });
+  }, TEST_TIMEOUT);
 
   it('catches a log cut short at its end', async () => {
     const verdict = await verifyTampered('truncate_log', async (db) => {
       expect((await db.query(`DELETE FROM ledger_log WHERE seq = $1`, [facts.size])).rowCount).toBe(1);
     });
     expect(verdict).toMatchObject({ ok: false, seq: facts.size, problem: 'log-length' });
-  });
+  }, TEST_TIMEOUT);
 
   it('catches a log cut short whose sequencer state and checkpoint were wound back too: the event has no seq', async () => {
     const last = at(facts.size);
@@ -378,7 +381,7 @@ describe('verifyLedger (real Postgres, tampered as a superuser)', () => {
       await db.query(`UPDATE sequencer_state SET last_seq = $1`, [facts.size - 1]);
     });
     expect(verdict).toMatchObject({ ok: false, seq: null, streamId: last.streamId, version: last.version, problem: 'event-unsequenced' });
-  });
+  }, TEST_TIMEOUT);
 
   it('needs the verifier key pinned to catch a ledger re-signed under a key swapped into ledger_identity', async () => {
     const intruder = generateCheckpointKey();
@@ -396,7 +399,7 @@ describe('verifyLedger (real Postgres, tampered as a superuser)', () => {
       problem: 'identity-mismatch',
       actual: `ledger_identity holds ${verifierKey(facts.origin, intruder.privateKey).split('+').slice(0, 2).join('+')}`,
     });
-  });
+  }, TEST_TIMEOUT);
 
   it('verify command: exit 0 and a JSON verdict for a sound ledger, exit 1 naming seq, stream and version for a tampered one', async () => {
     const seq = middleSeq();
@@ -425,7 +428,7 @@ describe('verifyLedger (real Postgres, tampered as a superuser)', () => {
     expect(failed.stdout).toMatch(
       new RegExp(`^FAIL seq ${seq} \\(stream ${at(seq).streamId}, version ${at(seq).version}\\): hash-mismatch: expected [0-9a-f]{64}, found ${at(seq).hash}\\n$`),
     );
-  });
+  }, TEST_TIMEOUT);
 });
 
 async function withAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
