@@ -160,15 +160,17 @@ export function verifyTable(report: BenchReport): string {
   if (!v.measured) {
     return table(['events', 'events/s', 'bar', 'note'], [['—', 'not measured yet', `≥ ${fmtInt(BARS.verifyRate)}/s: not measured yet`, v.reason]]);
   }
+  const rate = v.internalRate ?? v.rate;
   return table(
-    ['events', 'wall s', 'events/s (wall)', 'events/s (net of CLI start-up)', 'exit', 'bar'],
+    ['events', 'events/s (verifier timing)', 'seconds (verifier)', 'wall s (incl. process start)', 'events/s (wall)', 'result', 'bar'],
     [[
       fmtInt(v.events),
+      v.internalRate === undefined ? 'n/a' : fmtInt(v.internalRate),
+      v.internalSeconds === undefined ? 'n/a' : v.internalSeconds.toFixed(2),
       v.seconds.toFixed(2),
       fmtInt(v.rate),
-      fmtInt(v.netRate),
-      v.ok ? '0 (verified)' : 'FAILED',
-      `≥ ${fmtInt(BARS.verifyRate)}/s: ${pass(v.ok && v.rate >= BARS.verifyRate)}`,
+      v.ok ? 'verified' : `FAILED: ${v.output.split('\n').at(-1) ?? ''}`,
+      `≥ ${fmtInt(BARS.verifyRate)}/s: ${pass(v.ok && rate >= BARS.verifyRate)}`,
     ]],
   );
 }

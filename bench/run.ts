@@ -17,7 +17,6 @@ import { cpuSplitMeter, type CpuSplit } from './cpu.js';
 import { httpLoad } from './http-load.js';
 import { describeMachine, kafkaPid, loadAverage } from './machine.js';
 import { drainRates, LedgerProbe, loadBacklog, sampleProgress } from './pipeline.js';
-import { runNode } from './proc.js';
 import {
   httpTables,
   pipelineTable,
@@ -32,8 +31,8 @@ import {
 import { drop, openConnections, recreate, scratchDatabase, serverInfo, type ScratchDatabase } from './scratch.js';
 import { fmtInt, fmtMs } from './stats.js';
 import type { StoreJob, StoreKind } from './store-bench.js';
+import { runStoreJob } from './store-runner.js';
 import { timeVerify } from './verify.js';
-import type { RunResult } from './workload.js';
 
 const env = process.env;
 const quick = env.BENCH_QUICK === '1';
@@ -59,24 +58,7 @@ const say = (line: string): void => {
 
 async function storeRun(store: StoreKind, url: string, level: { concurrency: number; total: number; warmup: number }): Promise<StoreRun> {
   const job: StoreJob = { store, url, concurrency: level.concurrency, total: level.total, warmup: level.warmup, pool: POOL, streamLength: STREAM_LENGTH };
-  let meter: (() => CpuSplit) | undefined;
-  const run = await runNode(['dist/bench/store-bench.js', JSON.stringify(job)], {}, (pid) => {
-    meter = cpuSplitMeter(pid, kafkaPid());
-  });
-  const line = run.stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-  if (run.code !== 0 || !line || !meter) throw new Error(`store bench ${store} c${level.concurrency} failed:\n${run.stderr || run.stdout}`);
-  const whole = (meter as () => CpuSplit)();
-  const result = JSON.parse(line.slice('BENCH_RESULT '.length)) as RunResult;
-  // The meter spans the child's whole life (start-up and warm-up too): charge the timed share.
-  const share = result.appends / (result.appends + level.warmup);
-  const cpu: CpuSplit = {
-    ...whole,
-    app: whole.app * share,
-    postgres: whole.postgres * share,
-    kafka: whole.kafka * share,
-    loadGenerator: whole.loadGenerator * share,
-    other: whole.other * share,
-  };
+  const { result, cpu } = await runStoreJob(job);
   say(
     `  ${store.padEnd(11)} c${String(level.concurrency).padEnd(3)} ${fmtInt(result.rate).padStart(6)} appends/s  p50 ${fmtMs(result.p50)} ms  p99 ${fmtMs(result.p99)} ms` +
       `  errors ${result.errors}${result.firstError ? ` (${result.firstError})` : ''}`,
@@ -216,7 +198,11 @@ async function verifySection(report: BenchReport, ledger: Ledger): Promise<void>
   say(`verify: ${fmtInt(sequenced)} sequenced events`);
   report.verify = await timeVerify(ledger.appEnv, sequenced);
   const v = report.verify;
-  say(v.measured ? `  ${fmtInt(v.rate)} events/s (${v.seconds.toFixed(2)} s, exit ${v.ok ? 0 : 'non-zero'})` : `  not measured: ${v.reason}`);
+  say(
+    v.measured
+      ? `  ${fmtInt(v.internalRate ?? v.rate)} events/s (verifier's timing; wall ${v.seconds.toFixed(2)} s), ${v.ok ? 'verified' : `FAILED: ${v.output}`}`
+      : `  not measured: ${v.reason}`,
+  );
 }
 
 async function cleanUpKafka(topic: string): Promise<void> {

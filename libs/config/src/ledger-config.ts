@@ -26,8 +26,8 @@ const trimmed = ({ value }: { value: unknown }): unknown =>
 export class LedgerConfig {
   @Transform(toInt)
   @IsInt({ message: 'PORT must be an integer between 0 and 65535' })
-  @Min(0)
-  @Max(65535)
+  @Min(0, { message: 'PORT must be an integer between 0 and 65535' })
+  @Max(65535, { message: 'PORT must be an integer between 0 and 65535' })
   PORT = 3000;
 
   /** Postgres URL the application connects with (the role holding only INSERT/SELECT on the ledger). */
@@ -85,7 +85,7 @@ export class LedgerConfig {
 
   @Transform(toInt)
   @IsInt({ message: 'LEDGER_RATE_LIMIT must be a non-negative integer (requests per minute per user)' })
-  @Min(0)
+  @Min(0, { message: 'LEDGER_RATE_LIMIT must be a non-negative integer (requests per minute per user)' })
   LEDGER_RATE_LIMIT = 1200;
 
   @Transform(trimmed)
@@ -126,8 +126,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   return config;
 }
 
+/** The most telling constraint first: "is required" before "must be at most". */
+const PRIORITY = ['isString', 'isInt', 'matches', 'isIn', 'isUrl', 'minLength', 'min', 'max'];
+
 function describe(error: ValidationError): string[] {
   // Messages never echo the value: it may be a secret.
-  const messages = Object.values(error.constraints ?? {});
-  return messages.length > 0 ? [messages[0]] : [`${error.property} is invalid`];
+  const constraints = error.constraints ?? {};
+  const key = PRIORITY.find((name) => name in constraints) ?? Object.keys(constraints)[0];
+  return [key ? constraints[key] : `${error.property} is invalid`];
 }

@@ -173,6 +173,12 @@ interface LogRow {
   canonical: string | null;
 }
 
+interface LogBatch {
+  readonly rows: readonly LogRow[];
+  readonly nodes: StoredNodes;
+  readonly checkpoints: readonly StoredCheckpoint[];
+}
+
 /** A row whose event is present: what {@link LedgerWalk} checks. */
 export interface SequencedEvent {
   readonly seq: number;
@@ -213,6 +219,8 @@ const NEW_NODES = `
 
 const CHECKPOINTS = `SELECT size, root, note FROM ledger_checkpoints WHERE size > $1 AND size <= $2 ORDER BY size`;
 
+const EMPTY_BATCH: LogBatch = { rows: [], nodes: StoredNodes.none, checkpoints: [] };
+
 class LedgerReader {
   private readonly batchSize: number;
   private readonly checkNodes: boolean;
@@ -233,28 +241,24 @@ class LedgerReader {
     let nextProgress = progressEvery;
 
     let failure = walk.walk([], StoredNodes.none, await this.checkpoints(-1, 0));
-    let pending = this.logBatch(0);
+    let pending = this.fetch(0);
     try {
       while (failure === null) {
-        const rows = await pending;
-        if (rows.length === 0) break;
-        const from = walk.size;
-        const lastSeq = Number(rows[rows.length - 1].seq);
-        // Ask for this batch's nodes and checkpoints first, then already for the next batch, so
-        // Postgres reads ahead while this process hashes.
-        const nodes = this.checkNodes ? this.nodes(from, lastSeq) : Promise.resolve(StoredNodes.none);
-        const checkpoints = this.checkpoints(from, lastSeq);
-        pending = rows.length < this.batchSize ? Promise.resolve([]) : this.logBatch(lastSeq);
-        const [storedNodes, storedCheckpoints] = await Promise.all([nodes, checkpoints]);
-        failure = walk.walk(rows.map(toSequencedEvent), storedNodes, storedCheckpoints);
+        const batch = await pending;
+        if (batch.rows.length === 0) break;
+        // Fetch the next batch while this one is hashed. One query at a time on the connection:
+        // the next batch's queries run one after another while this process is busy.
+        const lastSeq = Number(batch.rows[batch.rows.length - 1].seq);
+        pending = batch.rows.length < this.batchSize ? Promise.resolve(EMPTY_BATCH) : this.fetch(lastSeq);
+        failure = walk.walk(batch.rows.map(toSequencedEvent), batch.nodes, batch.checkpoints);
         if (this.options.onProgress && walk.size >= nextProgress) {
           this.options.onProgress({ events: walk.size, streams: walk.streams });
           nextProgress = (Math.floor(walk.size / progressEvery) + 1) * progressEvery;
         }
       }
     } finally {
-      // A read-ahead may still be in flight; it must finish before the snapshot is rolled back.
-      await pending.catch(() => []);
+      // A read-ahead may still be running; it must finish before the snapshot is rolled back.
+      await pending.catch(() => EMPTY_BATCH);
     }
     return failure ?? (await this.afterLog(walk));
   }
@@ -296,8 +300,16 @@ class LedgerReader {
     return { key, external };
   }
 
-  private async logBatch(after: number): Promise<LogRow[]> {
-    return (await this.runner.query(LOG_BATCH, [after, this.batchSize])) as LogRow[];
+  /**
+   * The log rows after `after`, with the stored nodes and checkpoints of the tree sizes they can
+   * reach. The ranges assume no gap; a gap fails the walk before anything beyond it is looked at.
+   */
+  private async fetch(after: number): Promise<LogBatch> {
+    const rows = (await this.runner.query(LOG_BATCH, [after, this.batchSize])) as LogRow[];
+    if (rows.length === 0) return EMPTY_BATCH;
+    const upTo = after + this.batchSize;
+    const nodes = this.checkNodes ? await this.nodes(after, upTo) : StoredNodes.none;
+    return { rows, nodes, checkpoints: await this.checkpoints(after, upTo) };
   }
 
   private async nodes(from: number, to: number): Promise<StoredNodes> {
