@@ -29,11 +29,16 @@ export async function freePort(): Promise<number> {
  * The real ledger API as production runs it (`npm start`: API, sequencer, publisher and projector
  * in one process), in a child process so the load generator's CPU is not the app's.
  */
-export async function startApp(env: Record<string, string>, onSpawn?: (pid: number) => void, timeoutMs = 60000): Promise<RunningApp> {
+export async function startApp(
+  env: Record<string, string>,
+  onSpawn?: (pid: number) => void,
+  options: { nodeArgs?: string[]; appArgs?: string[]; timeoutMs?: number } = {},
+): Promise<RunningApp> {
+  const timeoutMs = options.timeoutMs ?? 60000;
   assertScratch(env.DATABASE_URL);
   assertScratch(env.DATABASE_OWNER_URL);
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [MAIN, '--with-projector'], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN, ...(options.appArgs ?? ['--with-projector'])], {
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -55,12 +55,16 @@ function processTicks(pid: number): number {
   }
 }
 
+/** CPU of the Postgres backends serving `ledger_bench_*` databases (not other tenants' sessions). */
 function postgresTicks(): number {
   let ticks = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') ticks += processTicks(Number(entry));
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      // A backend's title names its database: "postgres: 15/main: ledger_app ledger_bench_api 127.0.0.1(5123) idle".
+      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(' ledger_bench_')) continue;
+      ticks += processTicks(Number(entry));
     } catch {
       // the process ended meanwhile
     }
@@ -70,12 +74,12 @@ function postgresTicks(): number {
 
 export interface CpuSplit {
   seconds: number;
-  /** CPU ms over the interval, by who used it. */
+  /** CPU ms over the interval, by who used it; `postgres` counts only the bench databases' backends. */
   app: number;
   postgres: number;
   kafka: number;
   loadGenerator: number;
-  /** Everything else on the machine (other tenants, the OS). */
+  /** Everything else: Postgres' shared processes (WAL writer, checkpointer), other tenants, the OS. */
   other: number;
   machineBusy: number;
 }

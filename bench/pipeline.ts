@@ -2,11 +2,9 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '@ledger/config';
 import { dataSourceOptions } from '@ledger/database';
-import { decideClaim, INITIAL_PERPETRATORS } from '@ledger/domain';
 import { PostgresEventStore, RandomIds, SystemClock } from '@ledger/event-store';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { claimIdFor, ClaimStream } from '../apps/ledger-api/src/claims/claim-stream.js';
 import { assertScratch, type ScratchDatabase } from './scratch.js';
 import { CLAIM_BODY } from './workload.js';
 
@@ -126,7 +124,7 @@ export function drainRates(samples: Sample[], base: number, target: number): Dra
 
 /**
  * Appends `count` ClaimFiled events through our event store while the app is stopped: import-style
- * commands that each file `perCommand` claims (one stream each), decided by the real domain.
+ * commands that each file `perCommand` claims (one stream each), with the ClaimFiled events the domain decides.
  */
 export async function loadBacklog(
   db: ScratchDatabase,
@@ -140,8 +138,6 @@ export async function loadBacklog(
   await dataSource.initialize();
   const clock = new SystemClock();
   const store = new PostgresEventStore(dataSource, clock, new RandomIds());
-  const knownPerpetrators = new Set(INITIAL_PERPETRATORS.map((p) => p.code));
-  const details = CLAIM_BODY;
   const actor = { id: 'u-bench-importer', role: 'documenter' } as const;
   let remaining = count;
   let appended = 0;
@@ -152,18 +148,20 @@ export async function loadBacklog(
       remaining -= size;
       const commandId = randomUUID();
       const context = { commandId, correlationId: commandId, causationId: commandId, actor, issuedAt: clock.now() };
-      const claimIds = Array.from({ length: size }, () => claimIdFor(randomUUID()));
+      const claimIds = Array.from({ length: size }, () => randomUUID());
       const outcome = await store.execute({
         context,
         requestHash: commandId.replace(/-/g, '').padEnd(64, '0'),
         status: 201,
-        streamIds: claimIds.map(ClaimStream.id),
+        streamIds: claimIds.map((id) => `claim-${id}`),
         decide: async (tx) => {
           const eventIds: string[] = [];
           for (const claimId of claimIds) {
-            const { state, version } = await ClaimStream.load(tx, claimId);
-            const events = decideClaim({ type: 'FileClaim', claimId, details, knownPerpetrators }, state, context);
-            eventIds.push(...tx.append(ClaimStream.id(claimId), ClaimStream.type, version, events.map(ClaimStream.toNewEvent)).eventIds);
+            const streamId = `claim-${claimId}`;
+            const { version } = await tx.readStream(streamId);
+            // Exactly the event FileClaim decides (claim.decide.ts), so the projector and verify take it.
+            const filed = { type: 'ClaimFiled', schemaVersion: 1, data: { claimId, filedBy: actor, ...CLAIM_BODY } };
+            eventIds.push(...tx.append(streamId, 'claim', version, [filed]).eventIds);
           }
           return { id: claimIds[0], version: 1, eventIds };
         },

@@ -17,6 +17,7 @@ import { parseEnvelope, PostgresEventStore, RandomIds, SystemClock, type HashedE
 import { canonicalize } from '@ledger/proof';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
+import { cpuSplitMeter } from './cpu.js';
 import { assertScratch } from './scratch.js';
 import { fmtInt, fmtMs } from './stats.js';
 import { claimPayload, drive, EVENT_TYPE_FIRST, EVENT_TYPE_NEXT, STREAM_TYPE, type AppendOne, type WorkerStreams } from './workload.js';
@@ -234,11 +235,13 @@ async function main(): Promise<void> {
     for (const name of job.variants ?? Object.keys(variants)) {
       await drive(job.concurrency, job.warmup, job.streamLength, variants[name]);
       steps.clear();
+      const meter = cpuSplitMeter(process.pid, null);
       const r = await drive(job.concurrency, job.total, job.streamLength, variants[name]);
+      const split = meter();
       const breakdown = [...steps].map(([step, { ms, n }]) => `${step} ${fmtMs(ms / n)}`).join(', ');
       process.stdout.write(
         `${name.padEnd(8)} c${job.concurrency}: ${fmtInt(r.rate)} appends/s, p50 ${fmtMs(r.p50)} ms, p99 ${fmtMs(r.p99)} ms, ` +
-          `client CPU ${fmtMs(r.clientCpuMs)} ms/append, machine CPU ${fmtMs(r.machineCpuMs)} ms/append, errors ${r.errors}` +
+          `CPU ms/append: client ${fmtMs(r.clientCpuMs)}, Postgres backends ${fmtMs(split.postgres / r.appends)}, rest of machine ${fmtMs(split.other / r.appends)}; errors ${r.errors}` +
           `${breakdown ? `\n         mean ms per step: ${breakdown}` : ''}\n`,
       );
     }

@@ -91,7 +91,7 @@ export function storeTables(report: BenchReport): string {
     rows,
   );
   const cpu = table(
-    ['store, concurrency', 'appends', 'errors', 'store process', 'Postgres', 'other', 'machine busy'],
+    ['store, concurrency', 'appends', 'errors', 'store process', 'Postgres backends', 'everything else', 'machine busy'],
     report.store.map((r) => [
       `${r.store}, ${r.concurrency}`,
       fmtInt(r.result.appends),
@@ -125,7 +125,7 @@ export function httpTables(report: BenchReport): string {
     }),
   );
   const cpu = table(
-    ['concurrency', 'ledger API process', 'Postgres', 'Kafka', 'load generator', 'other', 'machine busy'],
+    ['concurrency', 'ledger API process', 'Postgres backends', 'Kafka', 'load generator', 'other', 'machine busy'],
     report.http.map(({ result, cpu: c }) => cpuRow(String(result.concurrency), c, result.commands)),
   );
   return `${main}\n\nCPU milliseconds per command:\n\n${cpu}`;
@@ -148,7 +148,7 @@ export function pipelineTable(report: BenchReport): string {
     ]],
   );
   const cpu = table(
-    ['interval', 'ledger API process', 'Postgres', 'Kafka', 'bench', 'other', 'machine busy'],
+    ['interval', 'ledger API process', 'Postgres backends', 'Kafka', 'bench', 'other', 'machine busy'],
     [cpuRow('app start → all published', p.cpu, d.events)],
   );
   return `${main}\n\nBacklog loaded through PostgresEventStore in ${p.backlog.seconds.toFixed(1)} s (${fmtInt(p.backlog.events / p.backlog.seconds)} events/s in import-style commands).\n\nCPU milliseconds per event:\n\n${cpu}`;

@@ -15,6 +15,30 @@ import { ClaimHistoryController } from './claims/queries/claim-history/claim-his
 import { GetClaimController } from './claims/queries/get-claim/get-claim.controller.js';
 import { GetClaimHandler } from './claims/queries/get-claim/get-claim.handler.js';
 import { LedgerController } from './ledger/ledger.controller.js';
+import { AttachSourceController } from './claims/commands/attach-source/attach-source.controller.js';
+import { AttachSourceHandler } from './claims/commands/attach-source/attach-source.handler.js';
+import { RecordTestimonyController } from './claims/commands/record-testimony/record-testimony.controller.js';
+import { RecordTestimonyHandler } from './claims/commands/record-testimony/record-testimony.handler.js';
+import { RecordVerificationController } from './claims/commands/record-verification/record-verification.controller.js';
+import { RecordVerificationHandler } from './claims/commands/record-verification/record-verification.handler.js';
+import { ResolveDisputeController } from './claims/commands/resolve-dispute/resolve-dispute.controller.js';
+import { ResolveDisputeHandler } from './claims/commands/resolve-dispute/resolve-dispute.handler.js';
+import { AmendClaimController } from './claims/commands/amend-claim/amend-claim.controller.js';
+import { AmendClaimHandler } from './claims/commands/amend-claim/amend-claim.handler.js';
+import { RetractClaimController } from './claims/commands/retract-claim/retract-claim.controller.js';
+import { RetractClaimHandler } from './claims/commands/retract-claim/retract-claim.handler.js';
+import { MarkDuplicateController } from './claims/commands/mark-duplicate/mark-duplicate.controller.js';
+import { MarkDuplicateHandler } from './claims/commands/mark-duplicate/mark-duplicate.handler.js';
+import { RecordIncidentController } from './incidents/commands/record-incident/record-incident.controller.js';
+import { RecordIncidentHandler } from './incidents/commands/record-incident/record-incident.handler.js';
+import { LinkIncidentClaimsController } from './incidents/commands/link-incident-claims/link-incident-claims.controller.js';
+import { LinkIncidentClaimsHandler } from './incidents/commands/link-incident-claims/link-incident-claims.handler.js';
+import { AttachIncidentSourceController } from './incidents/commands/attach-incident-source/attach-incident-source.controller.js';
+import { AttachIncidentSourceHandler } from './incidents/commands/attach-incident-source/attach-incident-source.handler.js';
+import { AddPerpetratorHandler } from './perpetrators/add-perpetrator/add-perpetrator.handler.js';
+import { PerpetratorsController } from './perpetrators/perpetrators.controller.js';
+import { ClaimLedger } from './claims/claim-ledger.js';
+import { IncidentLedger } from './incidents/incident-ledger.js';
 
 export interface LedgerApiOptions {
   /** Run the projector in this process too (`npm start`: the whole ledger in one process). */
@@ -41,9 +65,39 @@ export class LedgerApiModule implements OnModuleInit {
         LedgerModule,
         ...(options.withProjector ? [ProjectorModule] : []),
       ],
-      controllers: [FileClaimController, GetClaimController, ClaimHistoryController, LedgerController, HealthController],
+      controllers: [
+        FileClaimController,
+        AttachSourceController,
+        RecordTestimonyController,
+        RecordVerificationController,
+        ResolveDisputeController,
+        AmendClaimController,
+        RetractClaimController,
+        MarkDuplicateController,
+        RecordIncidentController,
+        LinkIncidentClaimsController,
+        AttachIncidentSourceController,
+        PerpetratorsController,
+        GetClaimController,
+        ClaimHistoryController,
+        LedgerController,
+        HealthController,
+      ],
       providers: [
+        ClaimLedger,
+        IncidentLedger,
         FileClaimHandler,
+        AttachSourceHandler,
+        RecordTestimonyHandler,
+        RecordVerificationHandler,
+        ResolveDisputeHandler,
+        AmendClaimHandler,
+        RetractClaimHandler,
+        MarkDuplicateHandler,
+        RecordIncidentHandler,
+        LinkIncidentClaimsHandler,
+        AttachIncidentSourceHandler,
+        AddPerpetratorHandler,
         GetClaimHandler,
         TokenVerifier,
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -88,6 +88,13 @@ export class LedgerConfig {
   @Min(0, { message: 'LEDGER_RATE_LIMIT must be a non-negative integer (requests per minute per user)' })
   LEDGER_RATE_LIMIT = 1200;
 
+  /** Independent approvals that make a claim verified. */
+  @Transform(toInt)
+  @IsInt({ message: 'LEDGER_REQUIRED_APPROVALS must be an integer from 1 to 9' })
+  @Min(1, { message: 'LEDGER_REQUIRED_APPROVALS must be an integer from 1 to 9' })
+  @Max(9, { message: 'LEDGER_REQUIRED_APPROVALS must be an integer from 1 to 9' })
+  LEDGER_REQUIRED_APPROVALS = 2;
+
   @Transform(trimmed)
   @IsIn(['debug', 'log', 'warn', 'error'], { message: 'LOG_LEVEL must be one of debug, log, warn, error' })
   LOG_LEVEL: 'debug' | 'log' | 'warn' | 'error' = 'log';

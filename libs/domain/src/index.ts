@@ -1,2 +1,4 @@
 export * from './shared/index.js';
 export * from './claim/index.js';
+export * from './incident/index.js';
+export * from './perpetrator/index.js';

@@ -23,7 +23,10 @@ export interface AppendedEvents {
 
 /** What a command handler may do while its streams are locked. */
 export interface LedgerTransaction {
+  /** Reads a stream the command declared (and so holds locked), before appending to it. */
   readStream(streamId: string): Promise<StreamRead>;
+  /** Reads a stream the command only consults (reference data): not locked, not appendable. */
+  peekStream(streamId: string): Promise<StreamRead>;
   append(streamId: string, streamType: string, expectedVersion: number, events: NewEvent[]): AppendedEvents;
 }
 

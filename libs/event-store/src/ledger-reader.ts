@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { consistencyProofPlan, inclusionProofPlan, nodeKey, rootPlan, toHex, type MerklePlan, type NodeAddress } from '@ledger/proof';
 import { DataSource } from 'typeorm';
-import { servedEnvelope } from './envelope.js';
+import { parseEnvelope, servedEnvelope } from './envelope.js';
+import type { StreamRead } from './event-store.port.js';
 
 export interface EventsPage {
   /** Served envelopes, each exactly as hashed plus `seq` and `hash`. */
@@ -63,6 +64,15 @@ export class LedgerReader {
       [streamId],
     )) as Array<{ seq: string | null; canonical: string; hash: string }>;
     return rows.map((row) => servedEnvelope({ canonical: row.canonical, hash: row.hash, seq: row.seq === null ? undefined : Number(row.seq) }));
+  }
+
+  /** A stream's events, parsed: for reference data read outside a command. */
+  async streamRead(streamId: string): Promise<StreamRead> {
+    const rows = (await this.dataSource.query(`SELECT canonical, version FROM ledger_events WHERE stream_id = $1 ORDER BY version`, [streamId])) as Array<{
+      canonical: string;
+      version: number;
+    }>;
+    return { streamId, version: rows.at(-1)?.version ?? 0, events: rows.map((row) => parseEnvelope(row.canonical)) };
   }
 
   async latestCheckpoint(): Promise<string> {

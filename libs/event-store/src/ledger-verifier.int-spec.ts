@@ -16,7 +16,7 @@ import { RandomIds, SystemClock } from './system-clock.js';
 
 const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const STREAMS = 40;
-const ROUNDS = 20;
+const ROUNDS = 30;
 /** Copying the ledger database and walking it takes a few seconds on a busy machine. */
 const TEST_TIMEOUT = 60000;
 

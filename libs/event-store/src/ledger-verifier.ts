@@ -98,6 +98,8 @@ export interface LedgerProgress {
 export interface LedgerVerifyOptions {
   /** Log rows per round trip. */
   readonly batchSize?: number;
+  /** Connections reading batches ahead, sharing one snapshot (default {@link VERIFY_CONNECTIONS}). */
+  readonly connections?: number;
   /**
    * The verifier key the caller trusts (`<origin>+<key id>+<base64>`). Without it, the key in
    * ledger_identity is used, which a superuser who rewrites the ledger can rewrite too.
@@ -113,6 +115,8 @@ export interface LedgerVerifyOptions {
 }
 
 export const VERIFY_BATCH_SIZE = 10_000;
+/** Connections reading ahead; the DataSource's pool must allow this many at once. */
+export const VERIFY_CONNECTIONS = 2;
 const PROGRESS_EVERY = 100_000;
 
 /** The members of a hashed envelope, in RFC 8785 (UTF-16) order. */
@@ -141,19 +145,32 @@ const MEMBER = Object.fromEntries(ENVELOPE_MEMBERS.map((name, i) => [name, i])) 
  * problem. Memory: one batch, the tree's frontier, and the last version and hash of each stream.
  */
 export async function verifyLedger(dataSource: DataSource, options: LedgerVerifyOptions = {}): Promise<LedgerVerdict> {
-  const runner = dataSource.createQueryRunner();
-  await runner.connect();
+  const runners: QueryRunner[] = [];
+  let snapshot = '';
   try {
-    // One snapshot for the whole walk: the sequencer may keep appending meanwhile without
-    // making the log, the tree and the checkpoints disagree under the verifier.
-    await runner.query(`START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`);
-    try {
-      return await new LedgerReader(runner, options).verify();
-    } finally {
-      await runner.query(`ROLLBACK`);
+    for (let i = 0; i < (options.connections ?? VERIFY_CONNECTIONS); i++) {
+      const runner = dataSource.createQueryRunner();
+      runners.push(runner);
+      await runner.connect();
+      // One snapshot for the whole walk, shared by every connection: the sequencer may keep
+      // appending meanwhile without making the log, the tree and the checkpoints disagree.
+      await runner.query(`START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`);
+      if (i === 0) {
+        const [exported] = (await runner.query(`SELECT pg_export_snapshot() AS id`)) as Array<{ id: string }>;
+        snapshot = exported.id;
+      } else {
+        await runner.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
+      }
+      // A parallel plan ships every wide row through a worker's queue: three times slower here.
+      await runner.query(`SET LOCAL max_parallel_workers_per_gather = 0`);
     }
+    return await new LedgerReader(runners, options).verify();
   } finally {
-    await runner.release();
+    for (const runner of runners) {
+      if (runner.isReleased) continue;
+      await runner.query(`ROLLBACK`).catch(() => undefined);
+      await runner.release();
+    }
   }
 }
 
@@ -209,7 +226,7 @@ const LOG_BATCH = `
   SELECT l.seq, l.event_id AS log_event_id, l.stream_id AS log_stream_id, l.version AS log_version, l.leaf_hash,
          e.stream_id, e.stream_type, e.version, e.type, e.command_id, e.prev_hash, e.hash, e.canonical
   FROM ledger_log l LEFT JOIN ledger_events e ON e.event_id = l.event_id
-  WHERE l.seq > $1 ORDER BY l.seq LIMIT $2`;
+  WHERE l.seq > $1 AND l.seq <= $2 ORDER BY l.seq`;
 
 // The complete subtrees that appear while the tree grows from size $1 to $2, every level.
 const NEW_NODES = `
@@ -219,16 +236,17 @@ const NEW_NODES = `
 
 const CHECKPOINTS = `SELECT size, root, note FROM ledger_checkpoints WHERE size > $1 AND size <= $2 ORDER BY size`;
 
-const EMPTY_BATCH: LogBatch = { rows: [], nodes: StoredNodes.none, checkpoints: [] };
-
 class LedgerReader {
   private readonly batchSize: number;
   private readonly checkNodes: boolean;
+  /** The first connection: everything but the log batches it shares with the others. */
+  private readonly runner: QueryRunner;
 
   constructor(
-    private readonly runner: QueryRunner,
+    private readonly runners: readonly QueryRunner[],
     private readonly options: LedgerVerifyOptions,
   ) {
+    this.runner = runners[0];
     this.batchSize = options.batchSize ?? VERIFY_BATCH_SIZE;
     this.checkNodes = options.checkMerkleNodes ?? true;
   }
@@ -239,17 +257,28 @@ class LedgerReader {
     const walk = new LedgerWalk(identity.key, identity.external, this.checkNodes);
     const progressEvery = this.options.progressEvery ?? PROGRESS_EVERY;
     let nextProgress = progressEvery;
+    const [{ last }] = (await this.runner.query(`SELECT coalesce(max(seq), 0) AS last FROM ledger_log`)) as Array<{ last: string }>;
+    const batches = Math.ceil(Number(last) / this.batchSize);
 
-    let failure = walk.walk([], StoredNodes.none, await this.checkpoints(-1, 0));
-    let pending = this.fetch(0);
+    // Batches are seq ranges, so each connection can fetch ahead of the walk independently: while
+    // this process hashes one batch, Postgres produces the next ones. A connection runs one query
+    // at a time (its batch's queries in turn).
+    const fetches = new Map<number, Promise<LogBatch>>();
+    const fetchAhead = (index: number): void => {
+      if (index >= batches) return;
+      const from = index * this.batchSize;
+      const fetching = this.fetch(this.runners[index % this.runners.length], from, from + this.batchSize);
+      fetching.catch(() => undefined);
+      fetches.set(index, fetching);
+    };
+    let failure = walk.walk([], StoredNodes.none, await this.checkpoints(this.runner, -1, 0));
+    for (let index = 0; index < this.runners.length; index++) fetchAhead(index);
     try {
-      while (failure === null) {
-        const batch = await pending;
-        if (batch.rows.length === 0) break;
-        // Fetch the next batch while this one is hashed. One query at a time on the connection:
-        // the next batch's queries run one after another while this process is busy.
-        const lastSeq = Number(batch.rows[batch.rows.length - 1].seq);
-        pending = batch.rows.length < this.batchSize ? Promise.resolve(EMPTY_BATCH) : this.fetch(lastSeq);
+      for (let index = 0; failure === null && index < batches; index++) {
+        const batch = await (fetches.get(index) as Promise<LogBatch>);
+        fetches.delete(index);
+        fetchAhead(index + this.runners.length);
+        // An empty range is a gap (or the end): the next row, if any, says which seq is missing.
         failure = walk.walk(batch.rows.map(toSequencedEvent), batch.nodes, batch.checkpoints);
         if (this.options.onProgress && walk.size >= nextProgress) {
           this.options.onProgress({ events: walk.size, streams: walk.streams });
@@ -257,8 +286,8 @@ class LedgerReader {
         }
       }
     } finally {
-      // A read-ahead may still be running; it must finish before the snapshot is rolled back.
-      await pending.catch(() => EMPTY_BATCH);
+      // Fetches ahead may still be running; they must finish before the snapshot is rolled back.
+      await Promise.allSettled(fetches.values());
     }
     return failure ?? (await this.afterLog(walk));
   }
@@ -300,27 +329,22 @@ class LedgerReader {
     return { key, external };
   }
 
-  /**
-   * The log rows after `after`, with the stored nodes and checkpoints of the tree sizes they can
-   * reach. The ranges assume no gap; a gap fails the walk before anything beyond it is looked at.
-   */
-  private async fetch(after: number): Promise<LogBatch> {
-    const rows = (await this.runner.query(LOG_BATCH, [after, this.batchSize])) as LogRow[];
+  /** The log rows with seq in (from, to], the merkle_nodes that appear between those sizes and the checkpoints among them. */
+  private async fetch(runner: QueryRunner, from: number, to: number): Promise<LogBatch> {
+    const rows = (await runner.query(LOG_BATCH, [from, to])) as LogRow[];
     if (rows.length === 0) return EMPTY_BATCH;
-    const upTo = after + this.batchSize;
-    const nodes = this.checkNodes ? await this.nodes(after, upTo) : StoredNodes.none;
-    return { rows, nodes, checkpoints: await this.checkpoints(after, upTo) };
+    const nodes = this.checkNodes ? await this.nodes(runner, from, to) : StoredNodes.none;
+    return { rows, nodes, checkpoints: await this.checkpoints(runner, from, to) };
   }
 
-  private async nodes(from: number, to: number): Promise<StoredNodes> {
-    if (to === from) return StoredNodes.none;
+  private async nodes(runner: QueryRunner, from: number, to: number): Promise<StoredNodes> {
     const top = Math.floor(Math.log2(to));
-    const rows = (await this.runner.query(NEW_NODES, [from, to, top])) as Array<{ level: number; index: string; hash: Buffer }>;
+    const rows = (await runner.query(NEW_NODES, [from, to, top])) as Array<{ level: number; index: string; hash: Buffer }>;
     return StoredNodes.from(from, rows);
   }
 
-  private async checkpoints(after: number, upTo: number): Promise<StoredCheckpoint[]> {
-    const rows = (await this.runner.query(CHECKPOINTS, [after, upTo])) as Array<{ size: string; root: Buffer; note: string }>;
+  private async checkpoints(runner: QueryRunner, after: number, upTo: number): Promise<StoredCheckpoint[]> {
+    const rows = (await runner.query(CHECKPOINTS, [after, upTo])) as Array<{ size: string; root: Buffer; note: string }>;
     return rows.map((r) => ({ size: Number(r.size), root: r.root, note: r.note }));
   }
 
@@ -417,6 +441,8 @@ export class StoredNodes {
     return this.levels[level]?.[index - Math.floor(this.from / 2 ** level)];
   }
 }
+
+const EMPTY_BATCH: LogBatch = { rows: [], nodes: StoredNodes.none, checkpoints: [] };
 
 interface StreamHead {
   version: number;
@@ -784,19 +810,21 @@ export class CanonicalScanner {
       this.pos++;
       return true;
     }
-    let previous: string | null = null;
+    let previousStart = -1;
+    let previousEnd = -1;
     for (;;) {
       const nameStart = this.pos;
       if (text.charCodeAt(nameStart) !== 0x22 || this.string() !== PLAIN) return false;
-      const name = text.slice(nameStart + 1, this.pos - 1);
+      const nameEnd = this.pos - 1;
       // Strictly ascending: sorted as RFC 8785 sorts (UTF-16 code units), and no duplicates.
-      if (previous !== null && !(previous < name)) return false;
-      previous = name;
+      if (previousStart >= 0 && !ascending(text, previousStart, previousEnd, nameStart + 1, nameEnd)) return false;
+      previousStart = nameStart + 1;
+      previousEnd = nameEnd;
       if (text.charCodeAt(this.pos) !== 0x3a) return false;
       const valueStart = ++this.pos;
       if (!this.value(depth + 1)) return false;
       if (depth === 0) {
-        this.names.push(name);
+        this.names.push(text.slice(previousStart, previousEnd));
         this.starts.push(valueStart);
         this.ends.push(this.pos);
       }
@@ -827,13 +855,15 @@ export class CanonicalScanner {
     let i = this.pos + 1;
     let kind = PLAIN;
     for (;;) {
+      // Skip what JSON.stringify leaves as it is, natively rather than char by char.
+      PLAIN_RUN.lastIndex = i;
+      PLAIN_RUN.test(text);
+      i = PLAIN_RUN.lastIndex;
       const c = text.charCodeAt(i);
       if (c === 0x22) {
         this.pos = i + 1;
         return kind;
       }
-      // Also true for NaN, past the end of the text.
-      if (!(c >= 0x20)) return INVALID;
       if (c === 0x5c) {
         const escape = text.charCodeAt(i + 1);
         if (escape === 0x22 || escape === 0x5c || escape === 0x62 || escape === 0x66 || escape === 0x6e || escape === 0x72 || escape === 0x74) {
@@ -844,12 +874,13 @@ export class CanonicalScanner {
           return INVALID;
         }
         kind = ESCAPED;
-      } else if (c >= 0xd800 && c <= 0xdfff) {
+      } else if (c >= 0xd800 && c <= 0xdbff) {
         const low = text.charCodeAt(i + 1);
-        if (c > 0xdbff || !(low >= 0xdc00 && low <= 0xdfff)) return INVALID;
+        if (!(low >= 0xdc00 && low <= 0xdfff)) return INVALID;
         i += 2;
       } else {
-        i++;
+        // A raw control character, a lone low surrogate, or the end of the text.
+        return INVALID;
       }
     }
   }
@@ -877,6 +908,21 @@ export class CanonicalScanner {
     this.pos = i;
     return true;
   }
+}
+
+/** Characters JSON.stringify writes unescaped inside a string (and that need no further look). */
+// eslint-disable-next-line no-control-regex -- the controls are exactly what JSON.stringify escapes
+const PLAIN_RUN = /[^"\\\u0000-\u001f\ud800-\udfff]*/y;
+
+/** Whether the name in text[a, aEnd) sorts strictly before the one in text[b, bEnd), by UTF-16 code units. */
+function ascending(text: string, a: number, aEnd: number, b: number, bEnd: number): boolean {
+  const length = Math.min(aEnd - a, bEnd - b);
+  for (let i = 0; i < length; i++) {
+    const x = text.charCodeAt(a + i);
+    const y = text.charCodeAt(b + i);
+    if (x !== y) return x < y;
+  }
+  return aEnd - a < bEnd - b;
 }
 
 /** `\u00XX` as JSON.stringify writes it: lowercase hex, only for controls without a short escape. */

@@ -46,13 +46,23 @@ class PostgresLedgerTransaction implements LedgerTransaction {
 
   async readStream(streamId: string): Promise<StreamRead> {
     this.assertLocked(streamId);
+    const { read, headHash } = await this.load(streamId);
+    this.heads.set(streamId, { version: read.version, hash: headHash });
+    return read;
+  }
+
+  async peekStream(streamId: string): Promise<StreamRead> {
+    return (await this.load(streamId)).read;
+  }
+
+  private async load(streamId: string): Promise<{ read: StreamRead; headHash: string | null }> {
     const rows: Array<{ canonical: string; hash: string; version: number }> = await this.runner.query(
       `SELECT canonical, hash, version FROM ledger_events WHERE stream_id = $1 ORDER BY version`,
       [streamId],
     );
     const last = rows.at(-1);
-    this.heads.set(streamId, { version: last?.version ?? 0, hash: last?.hash ?? null });
-    return { streamId, version: last?.version ?? 0, events: rows.map((r) => parseEnvelope(r.canonical)) };
+    const read = { streamId, version: last?.version ?? 0, events: rows.map((r) => parseEnvelope(r.canonical)) };
+    return { read, headHash: last?.hash ?? null };
   }
 
   append(streamId: string, streamType: string, expectedVersion: number, events: NewEvent[]): AppendedEvents {
@@ -174,7 +184,7 @@ export class PostgresEventStore extends EventStore {
     command: CommandExecution<R>,
     response: R,
   ): Promise<void> {
-    if (rows.length === 0) throw new Error('a command that changes nothing must not be recorded');
+    // A command that changes nothing (already linked, say) is still recorded: its retry must replay.
     await runner.query(
       `WITH appended AS (
          INSERT INTO ledger_events

@@ -5,3 +5,7 @@ import { DomainError } from '@ledger/domain';
 export const claimIdPipe = new ParseUUIDPipe({
   exceptionFactory: () => new DomainError('CLAIM.NOT_FOUND', 'not-found', 'No claim has that id.'),
 });
+
+export const disputeIdPipe = new ParseUUIDPipe({
+  exceptionFactory: () => new DomainError('DISPUTE.NOT_FOUND', 'not-found', 'No dispute has that id.'),
+});

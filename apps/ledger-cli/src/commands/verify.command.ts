@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { verifyLedger, type LedgerFailure, type LedgerVerdict, type LedgerVerified } from '@ledger/event-store';
+import { VERIFY_CONNECTIONS, verifyLedger, type LedgerFailure, type LedgerVerdict, type LedgerVerified } from '@ledger/event-store';
 import { parseVerifierKey } from '@ledger/proof';
 import { DataSource } from 'typeorm';
 import { UsageError } from '../usage-error.js';
@@ -47,7 +47,7 @@ export async function verifyCommand(args: string[], env: NodeJS.ProcessEnv, outp
   const request = await parseVerifyArgs(args);
   const url = env.DATABASE_URL?.trim();
   if (!url || !/^postgres(ql)?:\/\/\S+$/.test(url)) throw new UsageError('DATABASE_URL (a postgres:// URL) is needed to verify the ledger');
-  const dataSource = new DataSource({ type: 'postgres', url, applicationName: 'ledger-verify', extra: { max: 1 } });
+  const dataSource = new DataSource({ type: 'postgres', url, applicationName: 'ledger-verify', extra: { max: VERIFY_CONNECTIONS } });
   await dataSource.initialize();
   try {
     return await runVerify(dataSource, request, output);

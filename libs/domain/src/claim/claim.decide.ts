@@ -1,46 +1,135 @@
 import type { CommandContext } from '../shared/command-context.js';
 import { DomainError } from '../shared/domain-error.js';
-import type { ClaimEvent } from './claim.events.js';
+import { ClaimErrors } from './claim.errors.js';
+import { CLAIM_EVENT_VERSIONS, type ClaimEvent } from './claim.events.js';
+import { DEFAULT_VERIFICATION_POLICY, independentApprovals, meetsVerificationPolicy, type VerificationPolicy } from './claim.policy.js';
 import { checkClaimDetails } from './claim.rules.js';
-import type { ClaimState } from './claim.state.js';
-import type { ClaimDetails } from './claim.types.js';
+import { evolveClaim, type ClaimState, type FiledClaim } from './claim.state.js';
+import type { ClaimDetails, SourceDetails, TestimonyDetails, WitnessIdentity } from './claim.types.js';
+import type { DisputeOutcome, Grade, Verdict } from './claim.vocabulary.js';
 
-export interface FileClaim {
-  type: 'FileClaim';
-  claimId: string;
-  details: ClaimDetails;
-  knownPerpetrators: ReadonlySet<string>;
+export type ClaimCommand =
+  | { type: 'FileClaim'; claimId: string; details: ClaimDetails; knownPerpetrators: ReadonlySet<string> }
+  | { type: 'RecordTestimony'; testimonyId: string; testimony: TestimonyDetails; witnessIdentity?: WitnessIdentity }
+  | { type: 'AttachSource'; sourceId: string; source: SourceDetails }
+  | { type: 'RecordVerification'; verificationId: string; verdict: Verdict; rationale: string; grade?: Grade; disputeId: string }
+  | { type: 'ResolveDispute'; disputeId: string; outcome: DisputeOutcome; rationale: string }
+  | { type: 'AmendClaim'; changes: Partial<ClaimDetails>; reason: string; knownPerpetrators: ReadonlySet<string> }
+  | { type: 'RetractClaim'; reason: string }
+  | { type: 'MarkDuplicate'; survivorId: string; survivor: ClaimState; rationale: string }
+  | { type: 'LinkToIncident'; incidentId: string };
+
+type EventOf<T extends ClaimEvent['type']> = Extract<ClaimEvent, { type: T }>;
+
+function event<T extends ClaimEvent['type']>(type: T, data: EventOf<T>['data']): ClaimEvent {
+  return { type, schemaVersion: CLAIM_EVENT_VERSIONS[type], data } as ClaimEvent;
 }
 
-export type ClaimCommand = FileClaim;
-
-export const ClaimErrors = {
-  alreadyExists: (id: string) => new DomainError('CLAIM.ALREADY_EXISTS', 'conflict', `claim ${id} already exists`),
-  notFound: (id: string) => new DomainError('CLAIM.NOT_FOUND', 'not-found', `claim ${id} does not exist`),
-};
-
 /** Every rule of the claim lives here: the command and the current state decide the events. */
-export function decideClaim(command: ClaimCommand, state: ClaimState, context: CommandContext): ClaimEvent[] {
+export function decideClaim(
+  command: ClaimCommand,
+  state: ClaimState,
+  context: CommandContext,
+  policy: VerificationPolicy = DEFAULT_VERIFICATION_POLICY,
+): ClaimEvent[] {
+  const today = context.issuedAt.toISOString().slice(0, 10);
+  if (command.type === 'FileClaim') {
+    if (state.exists) throw ClaimErrors.alreadyExists(command.claimId);
+    const problems = checkClaimDetails(command.details, command.knownPerpetrators, today);
+    if (problems.length > 0) throw DomainError.invalid('CLAIM.INVALID', problems);
+    return [event('ClaimFiled', { claimId: command.claimId, filedBy: context.actor, ...command.details })];
+  }
+  if (!state.exists) throw new DomainError('CLAIM.NOT_FOUND', 'not-found', 'the claim does not exist');
+  refuseIfClosed(state);
+  const by = context.actor;
   switch (command.type) {
-    case 'FileClaim': {
-      if (state.exists) throw ClaimErrors.alreadyExists(command.claimId);
-      const problems = checkClaimDetails(
-        command.details,
-        command.knownPerpetrators,
-        context.issuedAt.toISOString().slice(0, 10),
+    case 'RecordTestimony':
+      return withVerification(state, policy, [
+        event('TestimonyRecorded', {
+          testimonyId: command.testimonyId,
+          ...command.testimony,
+          recordedBy: by,
+          protected: command.witnessIdentity ? { witnessIdentity: command.witnessIdentity } : {},
+        }),
+      ]);
+    case 'AttachSource':
+      return withVerification(state, policy, [event('SourceAttached', { sourceId: command.sourceId, ...command.source, attachedBy: by })]);
+    case 'RecordVerification': {
+      if (state.status === 'rejected') throw ClaimErrors.rejected(state.id);
+      if (state.filedBy.id === by.id || state.testimonyRecorders.includes(by.id)) throw ClaimErrors.ownWork();
+      if (command.verdict === 'approve' && state.approvals.includes(by.id)) throw ClaimErrors.alreadyApproved();
+      const events: ClaimEvent[] = state.status === 'submitted' ? [event('ReviewStarted', { by })] : [];
+      const disputeId = command.verdict === 'dispute' ? command.disputeId : undefined;
+      events.push(
+        event('VerificationRecorded', {
+          verificationId: command.verificationId,
+          verdict: command.verdict,
+          rationale: command.rationale,
+          ...(command.grade ? { grade: command.grade } : {}),
+          verifier: by,
+          ...(disputeId ? { disputeId } : {}),
+        }),
       );
-      if (problems.length > 0) throw DomainError.invalid('CLAIM.INVALID', problems);
-      return [
-        {
-          type: 'ClaimFiled',
-          schemaVersion: 1,
-          data: { claimId: command.claimId, filedBy: context.actor, ...command.details },
-        },
-      ];
+      if (disputeId) {
+        events.push(event('ClaimDisputed', { disputeId, rationale: command.rationale, by }));
+        return events;
+      }
+      return withVerification(state, policy, events);
     }
+    case 'ResolveDispute': {
+      const dispute = state.disputes.find((d) => d.disputeId === command.disputeId);
+      if (!dispute) throw ClaimErrors.disputeNotFound(command.disputeId);
+      if (!dispute.open) throw ClaimErrors.disputeResolved(command.disputeId);
+      if (dispute.openedBy === by.id) throw ClaimErrors.ownDispute();
+      const resolved = event('DisputeResolved', { disputeId: command.disputeId, outcome: command.outcome, rationale: command.rationale, by });
+      if (command.outcome === 'reject-claim') return [resolved, event('ClaimRejected', { disputeId: command.disputeId, by })];
+      return withVerification(state, policy, [resolved]);
+    }
+    case 'AmendClaim': {
+      const members = Object.keys(command.changes) as Array<keyof ClaimDetails>;
+      if (members.length === 0) throw ClaimErrors.nothingToAmend();
+      const amended = { ...state.details, ...command.changes };
+      const problems = checkClaimDetails(amended, command.knownPerpetrators, today).map((p) => ({ ...p, path: `/changes${p.path}` }));
+      if (problems.length > 0) throw DomainError.invalid('CLAIM.INVALID', problems);
+      const previous: Partial<ClaimDetails> = {};
+      for (const member of members) {
+        if (state.details[member] !== undefined) Object.assign(previous, { [member]: state.details[member] });
+      }
+      const events = [event('ClaimAmended', { changes: command.changes, previous, reason: command.reason, by })];
+      if (state.status === 'verified') events.push(event('ReturnedToReview', { reason: 'amended', by }));
+      return events;
+    }
+    case 'RetractClaim':
+      if (by.role === 'documenter' && by.id !== state.filedBy.id) throw ClaimErrors.notFiler();
+      return [event('ClaimRetracted', { reason: command.reason, by })];
+    case 'MarkDuplicate': {
+      if (command.survivorId === state.id) throw ClaimErrors.duplicateOfItself();
+      if (!command.survivor.exists) throw ClaimErrors.notFound(command.survivorId);
+      if (command.survivor.status === 'retracted' || command.survivor.status === 'duplicate') {
+        throw ClaimErrors.survivorClosed(command.survivorId);
+      }
+      return [event('ClaimMarkedDuplicate', { survivorId: command.survivorId, rationale: command.rationale, by })];
+    }
+    case 'LinkToIncident':
+      if (state.details.incidentId === command.incidentId) return [];
+      return [event('ClaimLinkedToIncident', { incidentId: command.incidentId, by })];
     default: {
-      const unreachable: never = command.type;
-      throw new Error(`unhandled claim command ${String(unreachable)}`);
+      const unreachable: never = command;
+      throw new Error(`unhandled claim command ${JSON.stringify(unreachable)}`);
     }
   }
+}
+
+function refuseIfClosed(state: FiledClaim): void {
+  if (state.status === 'retracted') throw ClaimErrors.retracted(state.id);
+  if (state.status === 'duplicate') throw ClaimErrors.duplicate(state.id, state.duplicateOf);
+}
+
+/** Appends ClaimVerified when the events leave the claim meeting the verification policy. */
+function withVerification(state: FiledClaim, policy: VerificationPolicy, events: ClaimEvent[]): ClaimEvent[] {
+  const after = events.reduce(evolveClaim, state as ClaimState);
+  if (after.exists && meetsVerificationPolicy(after, policy)) {
+    return [...events, event('ClaimVerified', { approvedBy: independentApprovals(after), requiredApprovals: policy.requiredApprovals })];
+  }
+  return events;
 }

@@ -1,25 +1,167 @@
 import type { Actor } from '../shared/actor.js';
-import type { ClaimDetails } from './claim.types.js';
+import type { ClaimDetails, SourceDetails, TestimonyDetails, WitnessIdentity } from './claim.types.js';
+import type { DisputeOutcome, Grade, Verdict } from './claim.vocabulary.js';
 
-/**
+/*
  * Stored event types of the claim stream. The `type` strings are part of the ledger forever:
  * never derive them from class names, never rename one without keeping an alias.
  */
+
 export interface ClaimFiled {
   type: 'ClaimFiled';
   schemaVersion: 1;
   data: { claimId: string; filedBy: Actor } & ClaimDetails;
 }
 
-export type ClaimEvent = ClaimFiled;
+export interface TestimonyRecorded {
+  type: 'TestimonyRecorded';
+  schemaVersion: 2;
+  data: TestimonyDetails & {
+    testimonyId: string;
+    recordedBy: Actor;
+    /** Protected personal data, apart from everything else (encrypted per witness later). */
+    protected: { witnessIdentity?: WitnessIdentity };
+  };
+}
 
-export const CLAIM_EVENT_TYPES: ReadonlyArray<ClaimEvent['type']> = ['ClaimFiled'];
+export interface SourceAttached {
+  type: 'SourceAttached';
+  schemaVersion: 1;
+  data: SourceDetails & { sourceId: string; attachedBy: Actor };
+}
 
-/** A stored claim event as the domain knows it; older schema versions are upcast here when they exist. */
+export interface ReviewStarted {
+  type: 'ReviewStarted';
+  schemaVersion: 1;
+  data: { by: Actor };
+}
+
+export interface VerificationRecorded {
+  type: 'VerificationRecorded';
+  schemaVersion: 1;
+  data: { verificationId: string; verdict: Verdict; rationale: string; grade?: Grade; verifier: Actor; disputeId?: string };
+}
+
+export interface ClaimDisputed {
+  type: 'ClaimDisputed';
+  schemaVersion: 1;
+  data: { disputeId: string; rationale: string; by: Actor };
+}
+
+export interface DisputeResolved {
+  type: 'DisputeResolved';
+  schemaVersion: 1;
+  data: { disputeId: string; outcome: DisputeOutcome; rationale: string; by: Actor };
+}
+
+export interface ClaimVerified {
+  type: 'ClaimVerified';
+  schemaVersion: 1;
+  /** The approvals that met the policy, for the record. */
+  data: { approvedBy: string[]; requiredApprovals: number };
+}
+
+export interface ClaimRejected {
+  type: 'ClaimRejected';
+  schemaVersion: 1;
+  data: { disputeId: string; by: Actor };
+}
+
+export interface ClaimAmended {
+  type: 'ClaimAmended';
+  schemaVersion: 1;
+  /** `previous` keeps the values the changes replaced: the history shows both. */
+  data: { changes: Partial<ClaimDetails>; previous: Partial<ClaimDetails>; reason: string; by: Actor };
+}
+
+export interface ReturnedToReview {
+  type: 'ReturnedToReview';
+  schemaVersion: 1;
+  data: { reason: 'amended'; by: Actor };
+}
+
+export interface ClaimRetracted {
+  type: 'ClaimRetracted';
+  schemaVersion: 1;
+  data: { reason: string; by: Actor };
+}
+
+export interface ClaimMarkedDuplicate {
+  type: 'ClaimMarkedDuplicate';
+  schemaVersion: 1;
+  data: { survivorId: string; rationale: string; by: Actor };
+}
+
+export interface ClaimLinkedToIncident {
+  type: 'ClaimLinkedToIncident';
+  schemaVersion: 1;
+  data: { incidentId: string; by: Actor };
+}
+
+export type ClaimEvent =
+  | ClaimFiled
+  | TestimonyRecorded
+  | SourceAttached
+  | ReviewStarted
+  | VerificationRecorded
+  | ClaimDisputed
+  | DisputeResolved
+  | ClaimVerified
+  | ClaimRejected
+  | ClaimAmended
+  | ReturnedToReview
+  | ClaimRetracted
+  | ClaimMarkedDuplicate
+  | ClaimLinkedToIncident;
+
+export type ClaimEventType = ClaimEvent['type'];
+
+/** The schema version each type is written with today. */
+export const CLAIM_EVENT_VERSIONS: Readonly<Record<ClaimEventType, number>> = {
+  ClaimFiled: 1,
+  TestimonyRecorded: 2,
+  SourceAttached: 1,
+  ReviewStarted: 1,
+  VerificationRecorded: 1,
+  ClaimDisputed: 1,
+  DisputeResolved: 1,
+  ClaimVerified: 1,
+  ClaimRejected: 1,
+  ClaimAmended: 1,
+  ReturnedToReview: 1,
+  ClaimRetracted: 1,
+  ClaimMarkedDuplicate: 1,
+  ClaimLinkedToIncident: 1,
+};
+
+export const CLAIM_EVENT_TYPES = Object.keys(CLAIM_EVENT_VERSIONS) as ClaimEventType[];
+
+export function isClaimEventType(type: string): type is ClaimEventType {
+  return Object.hasOwn(CLAIM_EVENT_VERSIONS, type);
+}
+
+/**
+ * TestimonyRecorded v1 kept the witness's identity inside `witness`. v2 moved it under
+ * `protected`, so that it can be encrypted and erased on its own. Old events are read as v2;
+ * the stored bytes never change.
+ */
+export function upcastTestimonyRecordedV1(data: Record<string, unknown>): TestimonyRecorded['data'] {
+  const { witness, ...rest } = data as { witness: { pseudonym: string; identity?: WitnessIdentity } } & Record<string, unknown>;
+  const { identity, ...publicWitness } = witness;
+  return {
+    ...(rest as Omit<TestimonyRecorded['data'], 'witness' | 'protected'>),
+    witness: publicWitness,
+    protected: identity ? { witnessIdentity: identity } : {},
+  };
+}
+
+/** A stored claim event as the domain knows it today: older schema versions are upcast here. */
 export function claimEventFromStored(type: string, schemaVersion: number, payload: object): ClaimEvent {
-  if (!(CLAIM_EVENT_TYPES as readonly string[]).includes(type)) {
-    throw new Error(`${type} is not a claim event`);
+  if (!isClaimEventType(type)) throw new Error(`${type} is not a claim event`);
+  const current = CLAIM_EVENT_VERSIONS[type];
+  if (type === 'TestimonyRecorded' && schemaVersion === 1) {
+    return { type, schemaVersion: 2, data: upcastTestimonyRecordedV1(payload as Record<string, unknown>) };
   }
-  if (schemaVersion !== 1) throw new Error(`${type} schema version ${schemaVersion} is unknown`);
-  return { type, schemaVersion, data: payload } as unknown as ClaimEvent;
+  if (schemaVersion !== current) throw new Error(`${type} schema version ${schemaVersion} is unknown`);
+  return { type, schemaVersion, data: payload } as ClaimEvent;
 }

@@ -1,24 +1,102 @@
 import type { Actor } from '../shared/actor.js';
 import type { ClaimEvent } from './claim.events.js';
 import type { ClaimDetails } from './claim.types.js';
-import type { ClaimStatus } from './claim.vocabulary.js';
+import type { ClaimStatus, Grade } from './claim.vocabulary.js';
 
-export type ClaimState =
-  | { exists: false }
-  | { exists: true; id: string; status: ClaimStatus; details: ClaimDetails; filedBy: Actor };
+export interface Dispute {
+  disputeId: string;
+  openedBy: string;
+  open: boolean;
+}
+
+export interface FiledClaim {
+  exists: true;
+  id: string;
+  status: ClaimStatus;
+  details: ClaimDetails;
+  filedBy: Actor;
+  grade: Grade | null;
+  duplicateOf: string | null;
+  /** Sources and testimony: verification needs at least one. */
+  evidence: number;
+  /** Users who recorded testimony on this claim: never independent verifiers of it. */
+  testimonyRecorders: readonly string[];
+  /** Verifiers who approved since the claim last entered review. */
+  approvals: readonly string[];
+  disputes: readonly Dispute[];
+}
+
+export type ClaimState = { exists: false } | FiledClaim;
 
 export const initialClaimState: ClaimState = { exists: false };
 
 /** Pure and total: replaying a stream gives the same state on any machine, in any year. */
 export function evolveClaim(state: ClaimState, event: ClaimEvent): ClaimState {
+  if (event.type === 'ClaimFiled') {
+    const { claimId, filedBy, ...details } = event.data;
+    return {
+      exists: true,
+      id: claimId,
+      status: 'submitted',
+      details,
+      filedBy,
+      grade: null,
+      duplicateOf: null,
+      evidence: 0,
+      testimonyRecorders: [],
+      approvals: [],
+      disputes: [],
+    };
+  }
+  if (!state.exists) return state;
   switch (event.type) {
-    case 'ClaimFiled': {
-      const { claimId, filedBy, ...details } = event.data;
-      return { exists: true, id: claimId, status: 'submitted', details, filedBy };
+    case 'TestimonyRecorded':
+      return {
+        ...state,
+        evidence: state.evidence + 1,
+        testimonyRecorders: unique([...state.testimonyRecorders, event.data.recordedBy.id]),
+      };
+    case 'SourceAttached':
+      return { ...state, evidence: state.evidence + 1 };
+    case 'ReviewStarted':
+      return { ...state, status: 'under-review' };
+    case 'VerificationRecorded': {
+      const approvals = event.data.verdict === 'approve' ? unique([...state.approvals, event.data.verifier.id]) : state.approvals;
+      return { ...state, approvals, grade: event.data.grade ?? state.grade };
     }
+    case 'ClaimDisputed':
+      return {
+        ...state,
+        status: 'disputed',
+        disputes: [...state.disputes, { disputeId: event.data.disputeId, openedBy: event.data.by.id, open: true }],
+      };
+    case 'DisputeResolved': {
+      const disputes = state.disputes.map((d) => (d.disputeId === event.data.disputeId ? { ...d, open: false } : d));
+      const stillDisputed = disputes.some((d) => d.open);
+      const status = event.data.outcome === 'dismiss-dispute' && !stillDisputed ? 'under-review' : state.status;
+      return { ...state, disputes, status };
+    }
+    case 'ClaimVerified':
+      return { ...state, status: 'verified' };
+    case 'ClaimRejected':
+      return { ...state, status: 'rejected' };
+    case 'ClaimAmended':
+      return { ...state, details: { ...state.details, ...event.data.changes } };
+    case 'ReturnedToReview':
+      return { ...state, status: 'under-review', approvals: [] };
+    case 'ClaimRetracted':
+      return { ...state, status: 'retracted' };
+    case 'ClaimMarkedDuplicate':
+      return { ...state, status: 'duplicate', duplicateOf: event.data.survivorId };
+    case 'ClaimLinkedToIncident':
+      return { ...state, details: { ...state.details, incidentId: event.data.incidentId } };
     default: {
-      const unreachable: never = event.type;
+      const unreachable: never = event;
       return unreachable;
     }
   }
+}
+
+function unique(ids: string[]): string[] {
+  return [...new Set(ids)];
 }

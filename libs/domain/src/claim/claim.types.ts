@@ -2,10 +2,15 @@ import type {
   AgeGroup,
   Cause,
   CivilianStatus,
+  ConsentScope,
   DatePrecision,
   PlacePrecision,
   ProtectedRole,
+  Reliability,
   Sex,
+  SourceConnection,
+  SourceType,
+  WitnessRelation,
 } from './claim.vocabulary.js';
 
 export interface VictimName {
@@ -51,4 +56,29 @@ export interface ClaimDetails {
   cause: Cause;
   perpetrator: string;
   incidentId?: string;
+}
+
+/** Who the witness is: protected personal data, kept apart from the rest of the testimony. */
+export interface WitnessIdentity {
+  name?: string;
+  contact?: string;
+}
+
+export interface TestimonyDetails {
+  witness: { pseudonym: string };
+  relation: WitnessRelation;
+  statement: string;
+  language: string;
+  consent: ConsentScope;
+}
+
+export interface SourceDetails {
+  type: SourceType;
+  publisher: string;
+  url?: string;
+  archivedUrl?: string;
+  retrievedAt?: string;
+  contentSha256: string;
+  connection: SourceConnection;
+  reliability: Reliability;
 }

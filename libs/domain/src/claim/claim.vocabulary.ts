@@ -50,3 +50,31 @@ export const INITIAL_PERPETRATORS: ReadonlyArray<{ code: string; name: string }>
   { code: 'turkish-forces', name: 'Turkish forces' },
   { code: 'not-identified', name: 'Not identified' },
 ];
+
+export const SOURCE_TYPES = [
+  'monitoring-report',
+  'news-article',
+  'video',
+  'photo',
+  'social-media-post',
+  'hospital-record',
+  'death-certificate',
+  'official-statement',
+  'other',
+] as const;
+export const SOURCE_CONNECTIONS = ['victim', 'witness', 'perpetrator', 'third-party'] as const;
+export const RELIABILITIES = ['high', 'medium', 'low', 'unknown'] as const;
+export const WITNESS_RELATIONS = ['eyewitness', 'family', 'medical-staff', 'other'] as const;
+export const CONSENT_SCOPES = ['internal', 'legal-proceedings', 'public'] as const;
+export const VERDICTS = ['approve', 'dispute'] as const;
+export const GRADES = ['confirmed', 'fair', 'weak', 'contested', 'discounted'] as const;
+export const DISPUTE_OUTCOMES = ['dismiss-dispute', 'reject-claim'] as const;
+
+export type SourceType = (typeof SOURCE_TYPES)[number];
+export type SourceConnection = (typeof SOURCE_CONNECTIONS)[number];
+export type Reliability = (typeof RELIABILITIES)[number];
+export type WitnessRelation = (typeof WITNESS_RELATIONS)[number];
+export type ConsentScope = (typeof CONSENT_SCOPES)[number];
+export type Verdict = (typeof VERDICTS)[number];
+export type Grade = (typeof GRADES)[number];
+export type DisputeOutcome = (typeof DISPUTE_OUTCOMES)[number];

@@ -5,7 +5,7 @@ import { plainJson, Roles } from '@ledger/http';
 import type { Response } from 'express';
 import { CommandMeta, type CommandRequest } from '../../../commands/command-request.js';
 import { sendOutcome } from '../../../commands/send-outcome.js';
-import type { ClaimCommandResponse } from '../../claim-stream.js';
+import type { ClaimCommandResponse } from '../../../streams/claim-stream.js';
 import { FileClaimCommand } from './file-claim.command.js';
 import { FileClaimDto } from './file-claim.dto.js';
 

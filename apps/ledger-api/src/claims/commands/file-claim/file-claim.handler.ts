@@ -1,38 +1,36 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { Clock, decideClaim, INITIAL_PERPETRATORS } from '@ledger/domain';
-import { EventStore, type CommandOutcome } from '@ledger/event-store';
-import { claimIdFor, ClaimStream, type ClaimCommandResponse } from '../../claim-stream.js';
+import { decideIncident, DomainError } from '@ledger/domain';
+import type { CommandOutcome } from '@ledger/event-store';
+import { claimIdFor, type ClaimCommandResponse } from '../../../streams/claim-stream.js';
+import { IncidentStream } from '../../../streams/incident-stream.js';
+import { ClaimLedger } from '../../claim-ledger.js';
 import { FileClaimCommand } from './file-claim.command.js';
-
-const KNOWN_PERPETRATORS: ReadonlySet<string> = new Set(INITIAL_PERPETRATORS.map((p) => p.code));
 
 @CommandHandler(FileClaimCommand)
 export class FileClaimHandler implements ICommandHandler<FileClaimCommand> {
-  constructor(
-    private readonly store: EventStore,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly claims: ClaimLedger) {}
 
   execute({ request, details }: FileClaimCommand): Promise<CommandOutcome<ClaimCommandResponse>> {
-    const context = { ...request.context, issuedAt: this.clock.now() };
-    // Derived from the command id, so a retried request lands on the same stream and finds its answer.
-    const claimId = claimIdFor(context.commandId);
-    const streamId = ClaimStream.id(claimId);
-    return this.store.execute({
-      context,
-      requestHash: request.requestHash,
-      status: 201,
-      streamIds: [streamId],
-      decide: async (tx) => {
-        const { state, version } = await ClaimStream.load(tx, claimId);
-        const events = decideClaim(
-          { type: 'FileClaim', claimId, details, knownPerpetrators: KNOWN_PERPETRATORS },
-          state,
-          context,
-        );
-        const appended = tx.append(streamId, ClaimStream.type, version, events.map(ClaimStream.toNewEvent));
-        return { id: claimId, version: appended.version, eventIds: appended.eventIds };
+    const claimId = claimIdFor(request.context.commandId);
+    const { incidentId } = details;
+    return this.claims.run(
+      request,
+      claimId,
+      async ({ knownPerpetrators }) => ({ command: { type: 'FileClaim', claimId, details, knownPerpetrators: await knownPerpetrators() } }),
+      {
+        status: 201,
+        otherStreams: incidentId ? [IncidentStream.id(incidentId)] : [],
+        // A claim filed into an incident is listed by the incident in the same transaction.
+        alongside: async ({ tx, context }) => {
+          if (!incidentId) return;
+          const incident = await IncidentStream.load(tx, incidentId);
+          if (!incident.state.exists) {
+            throw DomainError.invalid('CLAIM.INVALID', [{ path: '/incidentId', message: 'is not the id of an incident' }]);
+          }
+          const events = decideIncident({ type: 'LinkClaims', claimIds: [claimId] }, incident.state, context);
+          tx.append(IncidentStream.id(incidentId), IncidentStream.type, incident.version, events.map(IncidentStream.toNewEvent));
+        },
       },
-    });
+    );
   }
 }

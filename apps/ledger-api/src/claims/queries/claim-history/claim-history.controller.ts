@@ -5,7 +5,7 @@ import { LedgerReader } from '@ledger/event-store';
 import { Roles } from '@ledger/http';
 import type { Response } from 'express';
 import { claimIdPipe } from '../../claim-id.pipe.js';
-import { ClaimStream } from '../../claim-stream.js';
+import { ClaimStream } from '../../../streams/claim-stream.js';
 
 /** GET /claims/{id}/history: the claim's stream straight from the ledger, envelopes as hashed. */
 @ApiTags('claims')

@@ -1,0 +1,4 @@
+import { SourceDto } from '../../evidence.dto.js';
+
+/** POST /claims/{id}/sources */
+export class AttachSourceDto extends SourceDto {}

@@ -1,0 +1,4 @@
+import { IncidentCommand } from '../../incident.command.js';
+import type { AttachIncidentSourceDto } from './attach-incident-source.dto.js';
+
+export class AttachIncidentSourceCommand extends IncidentCommand<AttachIncidentSourceDto> {}

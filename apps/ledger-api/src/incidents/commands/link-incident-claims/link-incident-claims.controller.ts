@@ -1,0 +1,30 @@
+import { Body, Controller, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { CommandResponse } from '@ledger/event-store';
+import { plainJson, Roles } from '@ledger/http';
+import type { Response } from 'express';
+import { CommandMeta, type CommandRequest } from '../../../commands/command-request.js';
+import { sendOutcome } from '../../../commands/send-outcome.js';
+import { incidentIdPipe } from '../../incident-id.pipe.js';
+import { LinkIncidentClaimsCommand } from './link-incident-claims.command.js';
+import { LinkIncidentClaimsDto } from './link-incident-claims.dto.js';
+
+@ApiTags('incidents')
+@ApiBearerAuth()
+@Controller('incidents')
+export class LinkIncidentClaimsController {
+  constructor(private readonly commands: CommandBus) {}
+
+  @Post(':id/claims')
+  @Roles('documenter')
+  @HttpCode(200)
+  async link(
+    @Param('id', incidentIdPipe) id: string,
+    @CommandMeta() request: CommandRequest,
+    @Body() body: LinkIncidentClaimsDto,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<CommandResponse> {
+    return sendOutcome(response, await this.commands.execute(new LinkIncidentClaimsCommand(request, id, plainJson(body))));
+  }
+}
