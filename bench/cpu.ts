@@ -55,21 +55,28 @@ function processTicks(pid: number): number {
   }
 }
 
-/** CPU of the Postgres backends serving `ledger_bench_*` databases (not other tenants' sessions). */
-function postgresTicks(): number {
-  let ticks = 0;
+/** CPU ticks of each Postgres backend serving a `ledger_bench_*` database (not other tenants' sessions). */
+function postgresTicks(): Map<number, number> {
+  const ticks = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
       // A backend's title names its database: "postgres: 15/main: ledger_app ledger_bench_api 127.0.0.1(5123) idle".
       if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(' ledger_bench_')) continue;
-      ticks += processTicks(Number(entry));
+      ticks.set(Number(entry), processTicks(Number(entry)));
     } catch {
       // the process ended meanwhile
     }
   }
   return ticks;
+}
+
+/** Ticks used since `before` by the backends alive now; one that exited meanwhile is not subtracted. */
+function postgresTicksSince(before: Map<number, number>): number {
+  let used = 0;
+  for (const [pid, ticks] of postgresTicks()) used += ticks - (before.get(pid) ?? 0);
+  return used;
 }
 
 export interface CpuSplit {
@@ -94,7 +101,7 @@ export function cpuSplitMeter(appPid: number, kafkaPid: number | null): () => Cp
   return () => {
     const used = machine();
     const app = (processTicks(appPid) - app0) * TICK_MS;
-    const postgres = (postgresTicks() - pg0) * TICK_MS;
+    const postgres = postgresTicksSince(pg0) * TICK_MS;
     const kafka = kafkaPid ? (processTicks(kafkaPid) - kafka0) * TICK_MS : 0;
     return {
       seconds: (performance.now() - started) / 1000,
