@@ -171,6 +171,20 @@ describe('one claim end to end: HTTP → Postgres ledger → sequencer → Kafka
     expect(await eventCount()).toBe(before);
   });
 
+  it('checks If-Match: a stale version is 412 with the current one, the right one is accepted', async () => {
+    const auth = { authorization: `Bearer ${api.token('u-doc-3', 'documenter')}` };
+    const filed = (await (await post('/claims', zardanaVictim, auth)).json()) as { id: string };
+    const source = { type: 'photo', publisher: 'civil defence', contentSha256: 'a'.repeat(64), connection: 'witness', reliability: 'medium' };
+    const first = await post(`/claims/${filed.id}/sources`, source, { ...auth, 'if-match': '"1"' });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('etag')).toBe('"2"');
+    const before = await eventCount();
+    const stale = await post(`/claims/${filed.id}/sources`, source, { ...auth, 'if-match': '"1"' });
+    expect(stale.status).toBe(412);
+    expect(await stale.json()).toMatchObject({ code: 'LEDGER.VERSION_MISMATCH', currentVersion: 2 });
+    expect(await eventCount()).toBe(before);
+  });
+
   it('reports Postgres, Kafka, the sequencer, the publisher and the projector on /health', async () => {
     const response = await fetch(`${api.url}/health`);
     expect(response.status).toBe(200);
