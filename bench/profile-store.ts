@@ -4,6 +4,10 @@
  *  - `typeorm`: the real PostgresEventStore.execute;
  *  - `pg-same`: the very same six statements on a bare pg.Pool (TypeORM's share = the difference);
  *  - `pg-prep`: the same six statements as named (prepared) statements;
+ *  - `pg-head`: the same six statements, but reading only the stream head (what the stream read costs);
+ *  - `pg-opt`:  a prototype of "read, decide, then one autocommit write": one prepared read (idempotency
+ *               and stream), then one prepared call of a plpgsql function that takes the stream lock,
+ *               checks the head is still the version decided on, and inserts (re-decide on conflict);
  *  - `pg-2rt`:  the same work in two round trips (simple-protocol multi-statement strings:
  *               `BEGIN; lock; read` and `INSERT ...; COMMIT`): what round trips cost.
  * Not part of `npm run bench`; for investigating a gap.
@@ -24,6 +28,8 @@ import { claimPayload, drive, EVENT_TYPE_FIRST, EVENT_TYPE_NEXT, STREAM_TYPE, ty
 
 interface ProfileJob {
   url: string;
+  /** The scratch database's owner: creates the prototype function of the `pg-opt` variant. */
+  ownerUrl?: string;
   concurrency: number;
   total: number;
   warmup: number;
@@ -119,7 +125,7 @@ function typeormVariant(store: PostgresEventStore): AppendOne {
   };
 }
 
-function pgSameVariant(pool: pg.Pool, prepared = false): AppendOne {
+function pgSameVariant(pool: pg.Pool, prepared = false, headOnly = false): AppendOne {
   // Named statements are parsed and planned once per connection instead of once per execution.
   const q = (name: string, text: string): string | pg.QueryConfig => (prepared ? { name, text } : text);
   return async (streams, n) => {
@@ -134,11 +140,13 @@ function pgSameVariant(pool: pg.Pool, prepared = false): AppendOne {
       if (previous.rowCount) throw new Error('command id reused');
       const rows = await timed('read stream', () =>
         client.query<{ canonical: string; hash: string; version: number }>(
-          q('read', `SELECT canonical, hash, version FROM ledger_events WHERE stream_id = $1 ORDER BY version`),
+          headOnly
+            ? q('head', `SELECT '' AS canonical, hash, version FROM ledger_events WHERE stream_id = $1 ORDER BY version DESC LIMIT 1`)
+            : q('read', `SELECT canonical, hash, version FROM ledger_events WHERE stream_id = $1 ORDER BY version`),
           [p.streamId],
         ),
       );
-      rows.rows.map((r) => parseEnvelope(r.canonical));
+      if (!headOnly) rows.rows.map((r) => parseEnvelope(r.canonical));
       const head = rows.rows.at(-1);
       if ((head?.version ?? 0) !== p.expectedVersion) throw new Error('version mismatch');
       const row = envelopeRow(p, head?.hash ?? null);
@@ -217,6 +225,73 @@ function pgTwoRoundTripsVariant(pool: pg.Pool): AppendOne {
   };
 }
 
+const APPEND_FUNCTION = `
+CREATE OR REPLACE FUNCTION bench_ledger_append(
+  p_stream text, p_expected int, p_stream_type text, p_versions int[], p_event_ids uuid[], p_types text[],
+  p_prev text[], p_hashes text[], p_canonical text[], p_recorded timestamptz[],
+  p_command uuid, p_request_hash text, p_status smallint, p_response jsonb
+) RETURNS text LANGUAGE plpgsql VOLATILE AS $fn$
+DECLARE
+  head int;
+BEGIN
+  -- The lock comes before the first write, so xid order agrees with version order (SEQUENCER.md).
+  PERFORM pg_advisory_xact_lock(hashtextextended(p_stream, 0));
+  -- A VOLATILE function's statements each take a fresh snapshot: this sees the last holder's commit.
+  SELECT coalesce(max(version), 0) INTO head FROM ledger_events WHERE stream_id = p_stream;
+  IF head <> p_expected THEN RETURN 'conflict'; END IF;
+  PERFORM 1 FROM ledger_commands WHERE command_id = p_command;
+  IF FOUND THEN RETURN 'replay'; END IF;
+  INSERT INTO ledger_events (stream_id, stream_type, version, event_id, type, command_id, prev_hash, hash, canonical, recorded_at)
+  SELECT p_stream, p_stream_type, v, e, t, p_command, p, h, c, r
+  FROM unnest(p_versions, p_event_ids, p_types, p_prev, p_hashes, p_canonical, p_recorded) AS x(v, e, t, p, h, c, r);
+  INSERT INTO ledger_commands (command_id, request_hash, status, response) VALUES (p_command, p_request_hash, p_status, p_response);
+  RETURN 'ok';
+END $fn$`;
+
+function pgOptimisticVariant(pool: pg.Pool): AppendOne {
+  const read: pg.QueryConfig = {
+    name: 'opt-read',
+    text: `SELECT 'event' AS kind, canonical, hash, version FROM ledger_events WHERE stream_id = $1
+           UNION ALL
+           SELECT 'command', response::text, request_hash, status FROM ledger_commands WHERE command_id = $2
+           ORDER BY kind DESC, version`,
+  };
+  const write = 'SELECT bench_ledger_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) AS outcome';
+  return async (streams, n) => {
+    const p = prepare(streams, n);
+    for (;;) {
+      const rows = await timed('read', () =>
+        pool.query<{ kind: string; canonical: string; hash: string; version: number }>({ ...read, values: [p.streamId, p.commandId] }),
+      );
+      if (rows.rows.some((r) => r.kind === 'command')) throw new Error('command id reused');
+      const events = rows.rows.filter((r) => r.kind === 'event');
+      events.map((r) => parseEnvelope(r.canonical));
+      const head = events.at(-1);
+      if ((head?.version ?? 0) !== p.expectedVersion) throw new Error('version mismatch');
+      const row = envelopeRow(p, head?.hash ?? null);
+      const e = row.envelope;
+      const response = { id: p.streamId, version: e.version, eventIds: [e.eventId] };
+      const result = await timed('write', () =>
+        pool.query<{ outcome: string }>({
+          name: 'opt-write',
+          text: write,
+          values: [
+            p.streamId, p.expectedVersion, STREAM_TYPE, [e.version], [e.eventId], [e.type], [e.prevHash], [row.hash],
+            [row.canonical], [e.recordedAt], p.commandId, p.requestHash, 201, JSON.stringify(response),
+          ],
+        }),
+      );
+      const outcome = result.rows[0].outcome;
+      if (outcome === 'ok') {
+        streams.appended(e.version);
+        return;
+      }
+      if (outcome !== 'conflict') throw new Error(`append: ${outcome}`);
+      // Someone appended between our read and our write: read and decide again.
+    }
+  };
+}
+
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2] ?? '{}') as ProfileJob;
   assertScratch(job.url);
@@ -225,11 +300,20 @@ async function main(): Promise<void> {
   const dataSource = new DataSource(dataSourceOptions(config, job.pool));
   await dataSource.initialize();
   const pool = new pg.Pool({ connectionString: job.url, max: job.pool });
+  if (job.ownerUrl) {
+    assertScratch(job.ownerUrl);
+    const owner = new pg.Client({ connectionString: job.ownerUrl });
+    await owner.connect();
+    await owner.query(APPEND_FUNCTION);
+    await owner.end();
+  }
   const variants: Record<string, AppendOne> = {
     typeorm: typeormVariant(new PostgresEventStore(dataSource, new SystemClock(), new RandomIds())),
     'pg-same': pgSameVariant(pool),
     'pg-prep': pgSameVariant(pool, true),
+    'pg-head': pgSameVariant(pool, false, true),
     'pg-2rt': pgTwoRoundTripsVariant(pool),
+    ...(job.ownerUrl ? { 'pg-opt': pgOptimisticVariant(pool) } : {}),
   };
   try {
     for (const name of job.variants ?? Object.keys(variants)) {

@@ -38,6 +38,7 @@ import { AttachIncidentSourceHandler } from './incidents/commands/attach-inciden
 import { AddPerpetratorHandler } from './perpetrators/add-perpetrator/add-perpetrator.handler.js';
 import { PerpetratorsController } from './perpetrators/perpetrators.controller.js';
 import { ClaimLedger } from './claims/claim-ledger.js';
+import { AggregateLedger } from './commands/aggregate-ledger.js';
 import { IncidentLedger } from './incidents/incident-ledger.js';
 
 export interface LedgerApiOptions {
@@ -84,6 +85,7 @@ export class LedgerApiModule implements OnModuleInit {
         HealthController,
       ],
       providers: [
+        AggregateLedger,
         ClaimLedger,
         IncidentLedger,
         FileClaimHandler,

@@ -13,7 +13,7 @@ import {
   type UnhashedEnvelope,
 } from '@ledger/proof';
 import { jsonFixturesUnder, readFixture } from '../../proof/test/fixtures.js';
-import { CanonicalScanner, LedgerWalk, StoredNodes, type SequencedEvent, type StoredCheckpoint } from './ledger-verifier.js';
+import { CanonicalScanner, LedgerWalk, StoredNodes, type LoggedEvent, type StoredCheckpoint } from './ledger-verifier.js';
 
 /** The reference: what the scanner may only ever agree with. */
 function isCanonical(text: string): boolean {
@@ -162,15 +162,16 @@ describe('CanonicalScanner', () => {
   it('hands back the top-level members in order, strings and scalars decoded', () => {
     const text = '{"a":"x\\ty","b":[1],"c":{"d":1},"e":null,"f":-1.5,"g":true}';
     expect(scan(text)).toBe(true);
-    const { names, values } = scanner.members(text);
-    expect(names).toEqual(['a', 'b', 'c', 'e', 'f', 'g']);
-    expect([values[0], values[3], values[4], values[5]]).toEqual(['x\ty', null, -1.5, true]);
-    expect([Array.isArray(values[1]), typeof values[2]]).toEqual([true, 'object']);
+    const members = Array.from({ length: scanner.count }, (_, i) => [scanner.name(i), scanner.value(i)]);
+    expect(members.map(([name]) => name)).toEqual(['a', 'b', 'c', 'e', 'f', 'g']);
+    expect([members[0][1], members[3][1], members[4][1], members[5][1]]).toEqual(['x\ty', null, -1.5, true]);
+    expect([Array.isArray(members[1][1]), typeof members[2][1]]).toEqual([true, 'object']);
+    expect([scanner.hasName(1, 'b'), scanner.hasName(1, 'bb'), scanner.hasName(1, 'a')]).toEqual([true, false, false]);
   });
 });
 
 interface MemoryLedger {
-  events: SequencedEvent[];
+  events: LoggedEvent[];
   tree: MemoryMerkleTree;
   checkpoints: StoredCheckpoint[];
   key: string;
@@ -185,7 +186,7 @@ function memoryLedger(streams: number, perStream: number, every: number): Memory
   const heads = new Map<string, { version: number; hash: string | null }>();
   const ids = Array.from({ length: streams }, () => `claim-${randomUUID()}`);
   const tree = new MemoryMerkleTree();
-  const events: SequencedEvent[] = [];
+  const events: LoggedEvent[] = [];
   const checkpoints: StoredCheckpoint[] = [];
   const sign = (size: number, root: Uint8Array): string => signCheckpoint(ORIGIN, size, root, privateKey);
   for (let round = 0; round < perStream; round++) {
@@ -212,20 +213,18 @@ function memoryLedger(streams: number, perStream: number, every: number): Memory
       const size = tree.appendLeafInputs([Buffer.from(sealed.envelope.hash, 'hex')]);
       events.push({
         seq: size,
-        logEventId: envelope.eventId,
-        logStreamId: streamId,
-        logVersion: envelope.version,
-        leafHash: tree.leafHash(size - 1),
-        event: {
-          streamId,
-          streamType: 'claim',
-          version: envelope.version,
-          type: envelope.type,
-          commandId,
-          prevHash: head.hash,
-          hash: sealed.envelope.hash,
-          canonical: sealed.canonical,
-        },
+        eventId: envelope.eventId,
+        logStreamId: null,
+        logVersion: null,
+        leafHash: toHex(tree.leafHash(size - 1)),
+        streamId,
+        streamType: 'claim',
+        version: envelope.version,
+        type: envelope.type,
+        commandId,
+        prevHash: head.hash,
+        hash: sealed.envelope.hash,
+        canonical: sealed.canonical,
       });
       heads.set(streamId, { version: envelope.version, hash: sealed.envelope.hash });
       if (size % every === 0) checkpoints.push({ size, root: tree.root(), note: sign(size, tree.root()) });
@@ -236,11 +235,11 @@ function memoryLedger(streams: number, perStream: number, every: number): Memory
 
 /** merkle_nodes rows the way the verifier's query returns them for a batch growing the tree from `from` to `to`. */
 function nodesBetween(tree: MemoryMerkleTree, from: number, to: number): StoredNodes {
-  const rows: Array<{ level: number; index: number; hash: Uint8Array }> = [];
+  const rows: Array<{ level: number; index: number; hash: string }> = [];
   for (let level = 0; 2 ** level <= to; level++) {
     for (let index = Math.floor(from / 2 ** level); index < Math.floor(to / 2 ** level); index++) {
       const hash = tree.node(level, index);
-      if (hash) rows.push({ level, index, hash });
+      if (hash) rows.push({ level, index, hash: toHex(hash) });
     }
   }
   return StoredNodes.from(from, rows);
@@ -260,10 +259,8 @@ function walkAll(ledger: MemoryLedger, batch: number, external: string | null = 
   return failure ?? walk.verdict();
 }
 
-function replaceEvent(ledger: MemoryLedger, index: number, change: (event: NonNullable<SequencedEvent['event']>) => Partial<NonNullable<SequencedEvent['event']>>): void {
-  const row = ledger.events[index];
-  const event = row.event as NonNullable<SequencedEvent['event']>;
-  ledger.events[index] = { ...row, event: { ...event, ...change(event) } };
+function replaceEvent(ledger: MemoryLedger, index: number, change: (event: LoggedEvent) => Partial<LoggedEvent>): void {
+  ledger.events[index] = { ...ledger.events[index], ...change(ledger.events[index]) };
 }
 
 describe('LedgerWalk', () => {
@@ -297,7 +294,7 @@ describe('LedgerWalk', () => {
   it('refuses a text that hashes right but is not canonical', () => {
     const ledger = memoryLedger(2, 2, 100);
     replaceEvent(ledger, 2, (event) => {
-      const canonical = event.canonical.replace('{"actor"', '{ "actor"');
+      const canonical = (event.canonical as string).replace('{"actor"', '{ "actor"');
       return { canonical, hash: createHash('sha256').update(canonical, 'utf8').digest('hex') };
     });
     expect(walkAll(ledger, 10)).toMatchObject({ ok: false, seq: 3, problem: 'not-canonical' });
@@ -339,7 +336,7 @@ describe('LedgerWalk', () => {
     const ledger = memoryLedger(2, 4, 100);
     // A tree whose level-1 node over leaves 4 and 5 (seq 5, 6) is wrong.
     const stored = new MemoryMerkleTree();
-    stored.appendLeafHashes(ledger.events.map((e) => e.leafHash));
+    stored.appendLeafHashes(ledger.events.map((e) => Uint8Array.from(Buffer.from(e.leafHash, 'hex'))));
     const wrong = { node: (level: number, index: number) => (level === 1 && index === 2 ? new Uint8Array(32) : stored.node(level, index)) };
     expect(walkAll(ledger, 3, null, wrong as MemoryMerkleTree)).toMatchObject({ ok: false, seq: 6, problem: 'merkle-node-mismatch' });
   });

@@ -1,41 +1,28 @@
 import { Injectable } from '@nestjs/common';
 import { LedgerConfig } from '@ledger/config';
-import { Clock, decideClaim, IdGenerator, type ClaimCommand, type ClaimState, type CommandContext } from '@ledger/domain';
-import { EventStore, VersionMismatchError, type CommandOutcome, type LedgerTransaction } from '@ledger/event-store';
+import { decideClaim, IdGenerator, type ClaimCommand, type ClaimEvent, type ClaimState } from '@ledger/domain';
+import type { CommandOutcome } from '@ledger/event-store';
+import { AggregateLedger, type AggregateDecisionInput, type AggregateRunOptions } from '../commands/aggregate-ledger.js';
 import type { CommandRequest } from '../commands/command-request.js';
 import { ClaimStream, type ClaimCommandResponse } from '../streams/claim-stream.js';
 import { PerpetratorListStream } from '../streams/perpetrator-list-stream.js';
 
 /** What a claim use case may consult while its claim is locked. */
-export interface ClaimDecisionInput {
-  tx: LedgerTransaction;
-  state: ClaimState;
-  context: CommandContext;
+export interface ClaimDecisionInput extends AggregateDecisionInput<ClaimState> {
   newId(): string;
   knownPerpetrators(): Promise<ReadonlySet<string>>;
 }
 
 export interface ClaimDecision {
   command: ClaimCommand;
-  /** Members added to the response beside id, version and eventIds (e.g. disputeId). */
   extras?: Record<string, string>;
 }
 
-export interface ClaimRunOptions {
-  /** 201 for a new claim, 200 otherwise. */
-  status?: number;
-  /** Other streams the command changes or must see unchanged (locked too, in sorted order). */
-  otherStreams?: string[];
-  /** Appends to the other streams after the claim's events are decided. */
-  alongside?: (input: ClaimDecisionInput) => Promise<void>;
-}
-
-/** The shared path of every claim command: lock, check If-Match, decide, append, answer. */
+/** Claim commands: the domain decides under the ledger's verification policy. */
 @Injectable()
 export class ClaimLedger {
   constructor(
-    private readonly store: EventStore,
-    private readonly clock: Clock,
+    private readonly ledger: AggregateLedger,
     private readonly ids: IdGenerator,
     private readonly config: LedgerConfig,
   ) {}
@@ -44,34 +31,22 @@ export class ClaimLedger {
     request: CommandRequest,
     claimId: string,
     decide: (input: ClaimDecisionInput) => Promise<ClaimDecision> | ClaimDecision,
-    options: ClaimRunOptions = {},
+    options: AggregateRunOptions<ClaimState> = {},
   ): Promise<CommandOutcome<ClaimCommandResponse>> {
-    const context: CommandContext = { ...request.context, issuedAt: this.clock.now() };
-    const streamId = ClaimStream.id(claimId);
-    return this.store.execute({
-      context,
-      requestHash: request.requestHash,
-      status: options.status ?? 200,
-      streamIds: [streamId, ...(options.otherStreams ?? [])],
-      decide: async (tx) => {
-        const { state, version } = await ClaimStream.load(tx, claimId);
-        if (request.expectedVersion !== undefined && request.expectedVersion !== version) {
-          throw new VersionMismatchError(streamId, request.expectedVersion, version);
-        }
-        const input: ClaimDecisionInput = {
-          tx,
-          state,
-          context,
+    const policy = { requiredApprovals: this.config.LEDGER_REQUIRED_APPROVALS };
+    return this.ledger.run<ClaimState, ClaimEvent>(
+      request,
+      ClaimStream,
+      claimId,
+      async (input) => {
+        const { command, extras } = await decide({
+          ...input,
           newId: () => this.ids.uuid(),
-          knownPerpetrators: () => PerpetratorListStream.codes(tx),
-        };
-        const { command, extras = {} } = await decide(input);
-        const events = decideClaim(command, state, context, { requiredApprovals: this.config.LEDGER_REQUIRED_APPROVALS });
-        const appended = events.length > 0 ? tx.append(streamId, ClaimStream.type, version, events.map(ClaimStream.toNewEvent)) : null;
-        await options.alongside?.(input);
-        const eventIds = appended?.eventIds ?? [];
-        return { id: claimId, version: appended?.version ?? version, eventIds, ...extras };
+          knownPerpetrators: () => PerpetratorListStream.codes(input.tx),
+        });
+        return { events: decideClaim(command, input.state, input.context, policy), extras };
       },
-    });
+      options,
+    );
   }
 }

@@ -1,47 +1,27 @@
 import { Injectable } from '@nestjs/common';
-import { Clock, decideIncident, type CommandContext, type IncidentCommand, type IncidentState } from '@ledger/domain';
-import { EventStore, VersionMismatchError, type CommandOutcome, type CommandResponse, type LedgerTransaction } from '@ledger/event-store';
+import { decideIncident, type IncidentCommand, type IncidentEvent, type IncidentState } from '@ledger/domain';
+import type { CommandOutcome, CommandResponse } from '@ledger/event-store';
+import { AggregateLedger, type AggregateDecisionInput, type AggregateRunOptions } from '../commands/aggregate-ledger.js';
 import type { CommandRequest } from '../commands/command-request.js';
 import { IncidentStream } from '../streams/incident-stream.js';
 
-export interface IncidentDecisionInput {
-  tx: LedgerTransaction;
-  state: IncidentState;
-  context: CommandContext;
-}
-
-/** The shared path of every incident command: lock, check If-Match, decide, append, answer. */
+/** Incident commands. */
 @Injectable()
 export class IncidentLedger {
-  constructor(
-    private readonly store: EventStore,
-    private readonly clock: Clock,
-  ) {}
+  constructor(private readonly ledger: AggregateLedger) {}
 
   run(
     request: CommandRequest,
     incidentId: string,
-    decide: (input: IncidentDecisionInput) => Promise<IncidentCommand> | IncidentCommand,
-    options: { status?: number; otherStreams?: string[]; alongside?: (input: IncidentDecisionInput) => Promise<void> } = {},
+    decide: (input: AggregateDecisionInput<IncidentState>) => Promise<IncidentCommand> | IncidentCommand,
+    options: AggregateRunOptions<IncidentState> = {},
   ): Promise<CommandOutcome<CommandResponse>> {
-    const context: CommandContext = { ...request.context, issuedAt: this.clock.now() };
-    const streamId = IncidentStream.id(incidentId);
-    return this.store.execute({
-      context,
-      requestHash: request.requestHash,
-      status: options.status ?? 200,
-      streamIds: [streamId, ...(options.otherStreams ?? [])],
-      decide: async (tx) => {
-        const { state, version } = await IncidentStream.load(tx, incidentId);
-        if (request.expectedVersion !== undefined && request.expectedVersion !== version) {
-          throw new VersionMismatchError(streamId, request.expectedVersion, version);
-        }
-        const input = { tx, state, context };
-        const events = decideIncident(await decide(input), state, context);
-        const appended = events.length > 0 ? tx.append(streamId, IncidentStream.type, version, events.map(IncidentStream.toNewEvent)) : null;
-        await options.alongside?.(input);
-        return { id: incidentId, version: appended?.version ?? version, eventIds: appended?.eventIds ?? [] };
-      },
-    });
+    return this.ledger.run<IncidentState, IncidentEvent>(
+      request,
+      IncidentStream,
+      incidentId,
+      async (input) => ({ events: decideIncident(await decide(input), input.state, input.context) }),
+      options,
+    );
   }
 }

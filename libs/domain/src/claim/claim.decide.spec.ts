@@ -94,6 +94,18 @@ describe('filing a claim', () => {
   });
 
   it('evolves a filed claim to status submitted', () => {
-    expect(evolveClaim(initialClaimState, filed)).toEqual({ exists: true, id: claimId, status: 'submitted', details, filedBy: context.actor });
+    expect(evolveClaim(initialClaimState, filed)).toEqual({
+      exists: true,
+      id: claimId,
+      status: 'submitted',
+      details,
+      filedBy: context.actor,
+      grade: null,
+      duplicateOf: null,
+      evidence: 0,
+      testimonyRecorders: [],
+      approvals: [],
+      disputes: [],
+    });
   });
 });

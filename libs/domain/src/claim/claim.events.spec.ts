@@ -1,0 +1,95 @@
+import { actors, claimEvent as event, testimony } from '../../test/given-when-then.js';
+import { CLAIM_EVENT_TYPES, CLAIM_EVENT_VERSIONS, claimEventFromStored } from './claim.events.js';
+import { evolveClaim, initialClaimState } from './claim.state.js';
+
+const { filer } = actors;
+
+/** How TestimonyRecorded was stored before protected data moved out of `witness`. */
+const storedV1 = {
+  testimonyId: 't-1',
+  witness: { pseudonym: 'W-17', identity: { name: 'Fatima Al-Hassan', contact: '+963 900 000 000' } },
+  relation: 'eyewitness',
+  statement: testimony.statement,
+  language: 'ar',
+  consent: 'legal-proceedings',
+  recordedBy: filer,
+};
+
+describe('stored claim events', () => {
+  it('the stored type names and their current schema versions never change', () => {
+    expect(CLAIM_EVENT_VERSIONS).toEqual({
+      ClaimFiled: 1,
+      TestimonyRecorded: 2,
+      SourceAttached: 1,
+      ReviewStarted: 1,
+      VerificationRecorded: 1,
+      ClaimDisputed: 1,
+      DisputeResolved: 1,
+      ClaimVerified: 1,
+      ClaimRejected: 1,
+      ClaimAmended: 1,
+      ReturnedToReview: 1,
+      ClaimRetracted: 1,
+      ClaimMarkedDuplicate: 1,
+      ClaimLinkedToIncident: 1,
+    });
+    expect(CLAIM_EVENT_TYPES).toHaveLength(14);
+  });
+
+  it('reads a current event as it was stored', () => {
+    const filed = event.filed();
+    expect(claimEventFromStored('ClaimFiled', 1, filed.data)).toEqual(filed);
+    const recorded = event.testimonyRecorded(filer, 't-1', { name: 'Fatima Al-Hassan' });
+    expect(claimEventFromStored('TestimonyRecorded', 2, recorded.data)).toEqual(recorded);
+  });
+
+  it('reads a TestimonyRecorded v1 as v2: the witness identity moves under protected', () => {
+    expect(claimEventFromStored('TestimonyRecorded', 1, storedV1)).toEqual({
+      type: 'TestimonyRecorded',
+      schemaVersion: 2,
+      data: {
+        testimonyId: 't-1',
+        witness: { pseudonym: 'W-17' },
+        relation: 'eyewitness',
+        statement: testimony.statement,
+        language: 'ar',
+        consent: 'legal-proceedings',
+        recordedBy: filer,
+        protected: { witnessIdentity: { name: 'Fatima Al-Hassan', contact: '+963 900 000 000' } },
+      },
+    });
+  });
+
+  it('reads a TestimonyRecorded v1 without an identity with nothing protected', () => {
+    const { witness, ...rest } = storedV1;
+    const upcast = claimEventFromStored('TestimonyRecorded', 1, { ...rest, witness: { pseudonym: witness.pseudonym } });
+    expect(upcast).toEqual(event.testimonyRecorded(filer, 't-1'));
+  });
+
+  it('leaves the stored v1 payload untouched', () => {
+    const stored = structuredClone(storedV1);
+    claimEventFromStored('TestimonyRecorded', 1, stored);
+    expect(stored).toEqual(storedV1);
+  });
+
+  it('a stream with a v1 testimony replays to the same state as one written today', () => {
+    const identity = { name: 'Fatima Al-Hassan', contact: '+963 900 000 000' };
+    const old = [event.filed(), claimEventFromStored('TestimonyRecorded', 1, storedV1)].reduce(evolveClaim, initialClaimState);
+    const today = [event.filed(), event.testimonyRecorded(filer, 't-1', identity)].reduce(evolveClaim, initialClaimState);
+    expect(old).toEqual(today);
+  });
+
+  it('refuses a type that is not a claim event', () => {
+    expect(() => claimEventFromStored('IncidentRecorded', 1, {})).toThrow('IncidentRecorded is not a claim event');
+    expect(() => claimEventFromStored('toString', 1, {})).toThrow('toString is not a claim event');
+  });
+
+  it.each([
+    ['TestimonyRecorded', 3],
+    ['TestimonyRecorded', 0],
+    ['ClaimFiled', 2],
+    ['ClaimVerified', 0],
+  ])('refuses %s schema version %i, which it does not know', (type, version) => {
+    expect(() => claimEventFromStored(type, version, {})).toThrow(`${type} schema version ${version} is unknown`);
+  });
+});
