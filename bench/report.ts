@@ -74,6 +74,8 @@ export function storeTables(report: BenchReport): string {
     const read = find('emmett-read', c);
     const ratio = ours && emmett ? ours.result.rate / emmett.result.rate : Number.NaN;
     const readRatio = ours && read ? ours.result.rate / read.result.rate : Number.NaN;
+    // Store process + its Postgres backends per append: what the store costs, whoever else is busy.
+    const cost = (r: StoreRun | undefined): number => (r ? (r.cpu.app + r.cpu.postgres) / r.result.appends : Number.NaN);
     return [
       String(c),
       fmtInt(ours?.result.rate ?? Number.NaN),
@@ -84,10 +86,11 @@ export function storeTables(report: BenchReport): string {
       `${fmtMs(emmett?.result.p50 ?? Number.NaN)} / ${fmtMs(emmett?.result.p99 ?? Number.NaN)}`,
       fmtInt(read?.result.rate ?? Number.NaN),
       fmtRatio(readRatio),
+      `${fmtMs(cost(ours))} / ${fmtMs(cost(emmett))} = ${fmtRatio(cost(emmett) / cost(ours))}`,
     ];
   });
   const main = table(
-    ['concurrency', 'ours appends/s', 'Emmett appends/s', 'ours / Emmett', 'bar', 'ours p50 / p99 ms', 'Emmett p50 / p99 ms', 'Emmett read+append /s', 'ours / Emmett read+append'],
+    ['concurrency', 'ours appends/s', 'Emmett appends/s', 'ours / Emmett', 'bar', 'ours p50 / p99 ms', 'Emmett p50 / p99 ms', 'Emmett read+append /s', 'ours / Emmett read+append', 'CPU ms/append ours / Emmett = cost ratio'],
     rows,
   );
   const cpu = table(

@@ -29,8 +29,9 @@ import {
   type StoreRun,
 } from './report.js';
 import { drop, openConnections, recreate, scratchDatabase, serverInfo, type ScratchDatabase } from './scratch.js';
-import { fmtInt, fmtMs } from './stats.js';
+import { fmtInt, fmtMs, summarize } from './stats.js';
 import type { StoreJob, StoreKind } from './store-bench.js';
+import type { RunResult } from './workload.js';
 import { runStoreJob } from './store-runner.js';
 import { timeVerify } from './verify.js';
 
@@ -56,32 +57,76 @@ const say = (line: string): void => {
   process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 };
 
-async function storeRun(store: StoreKind, url: string, level: { concurrency: number; total: number; warmup: number }): Promise<StoreRun> {
-  const job: StoreJob = { store, url, concurrency: level.concurrency, total: level.total, warmup: level.warmup, pool: POOL, streamLength: STREAM_LENGTH };
+const ROUNDS = Math.max(1, int('BENCH_ROUNDS', quick ? 1 : 2));
+type Level = { concurrency: number; total: number; warmup: number };
+
+async function storeRound(store: StoreKind, url: string, level: Level, total: number): Promise<StoreRun> {
+  const job: StoreJob = { store, url, concurrency: level.concurrency, total, warmup: level.warmup, pool: POOL, streamLength: STREAM_LENGTH };
   const { result, cpu } = await runStoreJob(job);
   say(
     `  ${store.padEnd(11)} c${String(level.concurrency).padEnd(3)} ${fmtInt(result.rate).padStart(6)} appends/s  p50 ${fmtMs(result.p50)} ms  p99 ${fmtMs(result.p99)} ms` +
+      `  CPU/append: store ${fmtMs(cpu.app / result.appends)} ms, Postgres ${fmtMs(cpu.postgres / result.appends)} ms` +
       `  errors ${result.errors}${result.firstError ? ` (${result.firstError})` : ''}`,
   );
   return { store, concurrency: level.concurrency, result, cpu };
 }
 
+/** Rounds of one store at one level merged: total appends over total time, percentiles over all appends. */
+function merge(rounds: StoreRun[]): StoreRun {
+  const [first] = rounds;
+  const appends = rounds.reduce((n, r) => n + r.result.appends, 0);
+  const seconds = rounds.reduce((n, r) => n + r.result.seconds, 0);
+  const { p50, p99 } = summarize(rounds.flatMap((r) => r.result.latencies ?? []));
+  const sum = (pick: (r: StoreRun) => number): number => rounds.reduce((n, r) => n + pick(r), 0);
+  const result: RunResult = {
+    appends,
+    seconds,
+    rate: appends / seconds,
+    p50,
+    p99,
+    errors: sum((r) => r.result.errors),
+    firstError: rounds.find((r) => r.result.firstError)?.result.firstError,
+    clientCpuMs: sum((r) => r.result.clientCpuMs * r.result.appends) / appends,
+    machineCpuMs: sum((r) => r.result.machineCpuMs * r.result.appends) / appends,
+    machineBusy: sum((r) => r.result.machineBusy * r.result.seconds) / seconds,
+  };
+  const cpu: CpuSplit = {
+    seconds: sum((r) => r.cpu.seconds),
+    app: sum((r) => r.cpu.app),
+    postgres: sum((r) => r.cpu.postgres),
+    kafka: sum((r) => r.cpu.kafka),
+    loadGenerator: sum((r) => r.cpu.loadGenerator),
+    other: sum((r) => r.cpu.other),
+    machineBusy: sum((r) => r.cpu.machineBusy * r.cpu.seconds) / Math.max(1e-9, sum((r) => r.cpu.seconds)),
+  };
+  return { store: first.store, concurrency: first.concurrency, result, cpu };
+}
+
 async function storeSection(report: BenchReport): Promise<void> {
-  say(`event store comparison: pool ${POOL}, streams of ${STREAM_LENGTH} events`);
-  const oursDb = scratchDatabase('store_ours');
-  const emmettDb = scratchDatabase('store_emmett');
-  const emmettReadDb = scratchDatabase('store_emmett_read');
-  for (const db of [oursDb, emmettDb, emmettReadDb]) await recreate(db);
-  await migrate(benchConfig(oursDb, 'ledger.bench.unused', 'bench.ledger/store'));
+  say(`event store comparison: pool ${POOL}, streams of ${STREAM_LENGTH} events, ${ROUNDS} interleaved round(s) per level`);
+  const dbs: Record<StoreKind, ScratchDatabase> = {
+    ours: scratchDatabase('store_ours'),
+    emmett: scratchDatabase('store_emmett'),
+    'emmett-read': scratchDatabase('store_emmett_read'),
+  };
+  for (const db of Object.values(dbs)) await recreate(db);
+  await migrate(benchConfig(dbs.ours, 'ledger.bench.unused', 'bench.ledger/store'));
+  const url = (store: StoreKind): string => (store === 'ours' ? dbs.ours.appUrl : dbs[store].ownerUrl);
   try {
-    // Interleaved per level, so both stores meet the same machine (other tenants come and go).
     for (const level of LEVELS) {
-      report.store.push(await storeRun('ours', oursDb.appUrl, level));
-      report.store.push(await storeRun('emmett', emmettDb.ownerUrl, level));
-      report.store.push(await storeRun('emmett-read', emmettReadDb.ownerUrl, level));
+      const rounds = new Map<StoreKind, StoreRun[]>();
+      // Interleaved (A B C, C B A, ...) so every store meets the same machine: other tenants come and go.
+      for (let round = 0; round < ROUNDS; round += 1) {
+        const order: StoreKind[] = round % 2 === 0 ? ['ours', 'emmett', 'emmett-read'] : ['emmett-read', 'emmett', 'ours'];
+        for (const store of order) {
+          const run = await storeRound(store, url(store), level, Math.round(level.total / ROUNDS));
+          rounds.set(store, [...(rounds.get(store) ?? []), run]);
+        }
+      }
+      for (const store of ['ours', 'emmett', 'emmett-read'] as const) report.store.push(merge(rounds.get(store) ?? []));
     }
   } finally {
-    if (env.BENCH_KEEP !== '1') for (const db of [oursDb, emmettDb, emmettReadDb]) await drop(db);
+    if (env.BENCH_KEEP !== '1') for (const db of Object.values(dbs)) await drop(db);
   }
 }
 

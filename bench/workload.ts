@@ -109,6 +109,8 @@ export interface RunResult {
   clientCpuMs: number;
   machineCpuMs: number;
   machineBusy: number;
+  /** Every append's latency (ms), so runs split into rounds can be merged exactly. */
+  latencies?: number[];
 }
 
 export type AppendOne = (streams: WorkerStreams, n: number) => Promise<void>;
@@ -154,6 +156,7 @@ export async function drive(concurrency: number, total: number, streamLength: nu
     clientCpuMs: used.processMs / Math.max(1, appends),
     machineCpuMs: used.machineMs / Math.max(1, appends),
     machineBusy: used.machineBusy,
+    latencies: latencies.map((ms) => Math.round(ms * 100) / 100),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { validationSchemas } from './openapi-schemas.js';
 import type { Server } from 'node:http';
 import { ijsonBody } from './ijson-body.js';
 import { ProblemFilter } from './problem.filter.js';
@@ -21,6 +22,11 @@ export function configureHttpApp(app: INestApplication, title: string): void {
       .addBearerAuth()
       .build(),
   );
+  // No Swagger compiler plugin here: the request schemas come from the class-validator rules.
+  document.components = {
+    ...document.components,
+    schemas: { ...document.components?.schemas, ...validationSchemas() },
+  };
   SwaggerModule.setup('docs', app, document);
 }
 

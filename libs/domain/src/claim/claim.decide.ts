@@ -48,6 +48,8 @@ export function decideClaim(
         event('TestimonyRecorded', {
           testimonyId: command.testimonyId,
           ...command.testimony,
+          // Only the pseudonym is public, whatever the caller put beside it.
+          witness: { pseudonym: command.testimony.witness.pseudonym },
           recordedBy: by,
           protected: command.witnessIdentity ? { witnessIdentity: command.witnessIdentity } : {},
         }),
@@ -99,9 +101,11 @@ export function decideClaim(
       if (state.status === 'verified') events.push(event('ReturnedToReview', { reason: 'amended', by }));
       return events;
     }
-    case 'RetractClaim':
-      if (by.role === 'documenter' && by.id !== state.filedBy.id) throw ClaimErrors.notFiler();
+    case 'RetractClaim': {
+      const mayRetract = by.role === 'lead-verifier' || by.role === 'admin' || (by.role === 'documenter' && by.id === state.filedBy.id);
+      if (!mayRetract) throw ClaimErrors.notFiler();
       return [event('ClaimRetracted', { reason: command.reason, by })];
+    }
     case 'MarkDuplicate': {
       if (command.survivorId === state.id) throw ClaimErrors.duplicateOfItself();
       if (!command.survivor.exists) throw ClaimErrors.notFound(command.survivorId);

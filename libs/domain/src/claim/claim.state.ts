@@ -73,7 +73,8 @@ export function evolveClaim(state: ClaimState, event: ClaimEvent): ClaimState {
     case 'DisputeResolved': {
       const disputes = state.disputes.map((d) => (d.disputeId === event.data.disputeId ? { ...d, open: false } : d));
       const stillDisputed = disputes.some((d) => d.open);
-      const status = event.data.outcome === 'dismiss-dispute' && !stillDisputed ? 'under-review' : state.status;
+      const cleared = event.data.outcome === 'dismiss-dispute' && !stillDisputed && state.status === 'disputed';
+      const status = cleared ? 'under-review' : state.status;
       return { ...state, disputes, status };
     }
     case 'ClaimVerified':

@@ -73,8 +73,8 @@ export function evolveIncident(state: IncidentState, event: IncidentEvent): Inci
 
 function checkReported(reported: ReportedTotals | undefined): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  for (const [name, range] of Object.entries(reported ?? {}) as Array<[keyof ReportedTotals, ReportedRange]>) {
-    if (range.max !== null && range.max < range.min) problems.push({ path: `/reported/${name}/max`, message: 'must not be below min' });
+  for (const [name, range] of Object.entries(reported ?? {}) as Array<[keyof ReportedTotals, ReportedRange | undefined]>) {
+    if (range && range.max !== null && range.max < range.min) problems.push({ path: `/reported/${name}/max`, message: 'must not be below min' });
   }
   const killed = reported?.killed;
   for (const part of ['children', 'women'] as const) {

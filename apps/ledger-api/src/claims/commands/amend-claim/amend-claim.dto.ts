@@ -4,7 +4,8 @@ import { IsNotEmpty, IsObject, IsString, MaxLength, ValidateNested } from 'class
 import { ClaimDetailsDto } from '../../claim-details.dto.js';
 
 /** Any subset of the members of POST /claims. */
-export class ClaimChangesDto extends PartialType(ClaimDetailsDto) {}
+export const ClaimChangesDto = PartialType(ClaimDetailsDto);
+export type ClaimChangesDto = InstanceType<typeof ClaimChangesDto>;
 
 /** POST /claims/{id}/amendments */
 export class AmendClaimDto {

@@ -1,4 +1,2 @@
-import { SourceDto } from '../../evidence.dto.js';
-
 /** POST /claims/{id}/sources */
-export class AttachSourceDto extends SourceDto {}
+export { SourceDto as AttachSourceDto } from '../../evidence.dto.js';

@@ -1,4 +1,2 @@
-import { ClaimDetailsDto } from '../../claim-details.dto.js';
-
 /** POST /claims: one victim (API.md "Commands"). */
-export class FileClaimDto extends ClaimDetailsDto {}
+export { ClaimDetailsDto as FileClaimDto } from '../../claim-details.dto.js';

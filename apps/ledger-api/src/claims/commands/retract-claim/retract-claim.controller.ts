@@ -17,7 +17,7 @@ export class RetractClaimController {
   constructor(private readonly commands: CommandBus) {}
 
   @Post(':id/retraction')
-  @Roles('documenter', 'lead-verifier', 'admin')
+  @Roles('lead-verifier', 'admin', 'documenter')
   @HttpCode(200)
   async retract(
     @Param('id', claimIdPipe) id: string,

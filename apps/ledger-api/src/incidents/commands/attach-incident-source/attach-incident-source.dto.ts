@@ -1,4 +1,2 @@
-import { SourceDto } from '../../../claims/evidence.dto.js';
-
 /** POST /incidents/{id}/sources: a source about the incident as a whole (an addition to API.md). */
-export class AttachIncidentSourceDto extends SourceDto {}
+export { SourceDto as AttachIncidentSourceDto } from '../../../claims/evidence.dto.js';
