@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock, IdGenerator, type CommandContext } from '@ledger/domain';
 import { canonicalize } from '@ledger/proof';
-import { DataSource, type QueryRunner } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { parseEnvelope, type HashedEnvelope } from './envelope.js';
 import {
   EventStore,
@@ -32,41 +32,53 @@ interface PendingRow {
   recordedAt: string;
 }
 
+/** A connection checked out of the pool, as node-postgres gives it. */
+interface PgClient {
+  query<Row = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: Row[] }>;
+  escapeLiteral(text: string): string;
+  release(error?: Error | boolean): void;
+}
+
+interface PgPool {
+  connect(): Promise<PgClient>;
+}
+
+interface StoredRow {
+  canonical: string;
+  hash: string;
+  version: number;
+}
+
 class PostgresLedgerTransaction implements LedgerTransaction {
   readonly pending: PendingRow[] = [];
   private readonly heads = new Map<string, { version: number; hash: string | null }>();
 
   constructor(
-    private readonly runner: QueryRunner,
+    private readonly client: PgClient,
     private readonly context: CommandContext,
-    private readonly lockedStreams: ReadonlySet<string>,
+    /** The declared streams' events, read once the locks were held. */
+    private readonly locked: ReadonlyMap<string, StoredRow[]>,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
   ) {}
 
   async readStream(streamId: string): Promise<StreamRead> {
-    this.assertLocked(streamId);
-    const { read, headHash } = await this.load(streamId);
-    this.heads.set(streamId, { version: read.version, hash: headHash });
-    return read;
+    const rows = this.locked.get(streamId);
+    if (!rows) throw new Error(`stream ${streamId} was not declared by the command`);
+    const last = rows.at(-1);
+    this.heads.set(streamId, { version: last?.version ?? 0, hash: last?.hash ?? null });
+    return toStreamRead(streamId, rows);
   }
 
   async peekStream(streamId: string): Promise<StreamRead> {
-    return (await this.load(streamId)).read;
-  }
-
-  private async load(streamId: string): Promise<{ read: StreamRead; headHash: string | null }> {
-    const rows: Array<{ canonical: string; hash: string; version: number }> = await this.runner.query(
+    const { rows } = await this.client.query<StoredRow>(
       `SELECT canonical, hash, version FROM ledger_events WHERE stream_id = $1 ORDER BY version`,
       [streamId],
     );
-    const last = rows.at(-1);
-    const read = { streamId, version: last?.version ?? 0, events: rows.map((r) => parseEnvelope(r.canonical)) };
-    return { read, headHash: last?.hash ?? null };
+    return toStreamRead(streamId, rows);
   }
 
   append(streamId: string, streamType: string, expectedVersion: number, events: NewEvent[]): AppendedEvents {
-    this.assertLocked(streamId);
     const head = this.heads.get(streamId);
     if (!head) throw new Error(`read stream ${streamId} before appending to it`);
     if (head.version !== expectedVersion) throw new VersionMismatchError(streamId, expectedVersion, head.version);
@@ -101,28 +113,33 @@ class PostgresLedgerTransaction implements LedgerTransaction {
     this.heads.set(streamId, { version, hash: prevHash });
     return { streamId, version, eventIds };
   }
+}
 
-  private assertLocked(streamId: string): void {
-    if (!this.lockedStreams.has(streamId)) throw new Error(`stream ${streamId} was not declared by the command`);
-  }
+function toStreamRead(streamId: string, rows: StoredRow[]): StreamRead {
+  return { streamId, version: rows.at(-1)?.version ?? 0, events: rows.map((r) => parseEnvelope(r.canonical)) };
 }
 
 /**
  * Appends in one short transaction that takes every stream's advisory lock before its first write
  * (so xid order agrees with version order, SEQUENCER.md), then decides against the locked state.
  * A concurrent command on the same stream simply waits and decides after it: nothing to re-try.
+ * Three round trips: BEGIN with the locks; the command's earlier answer with the streams; the
+ * inserts with COMMIT.
  */
 @Injectable()
 export class PostgresEventStore extends EventStore {
   private readonly logger = new Logger(PostgresEventStore.name);
   private readonly appendListeners: Array<() => void> = [];
+  private readonly pool: PgPool;
 
   constructor(
-    private readonly dataSource: DataSource,
+    dataSource: DataSource,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
   ) {
     super();
+    // The pool TypeORM opened: one set of connections, settings and limits for the whole app.
+    this.pool = (dataSource.driver as unknown as { master: PgPool }).master;
   }
 
   /** Called after every commit that appended events (the sequencer's doorbell). */
@@ -146,76 +163,70 @@ export class PostgresEventStore extends EventStore {
   }
 
   private async attempt<R extends CommandResponse>(command: CommandExecution<R>): Promise<CommandOutcome<R>> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
+    const client = await this.pool.connect();
+    let inTransaction = false;
+    let broken: Error | undefined;
     try {
-      await runner.startTransaction();
       const streams = [...new Set(command.streamIds)].sort();
-      for (const streamId of streams) {
-        await runner.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [streamId]);
-      }
-      const previous: Array<{ request_hash: string; status: number; response: R }> = await runner.query(
-        `SELECT request_hash, status, response FROM ledger_commands WHERE command_id = $1`,
-        [command.context.commandId],
+      // Simple-protocol batch: the locks come before any write, in sorted order.
+      const locks = streams.map((s) => `SELECT pg_advisory_xact_lock(hashtextextended(${client.escapeLiteral(s)}, 0));`).join('');
+      inTransaction = true;
+      await client.query(`BEGIN;${locks}`);
+      const { rows } = await client.query<{ part: number; a: string; b: string; n: number; s: string | null }>(
+        `SELECT 0 AS part, request_hash AS a, response::text AS b, status::int AS n, NULL::text AS s
+           FROM ledger_commands WHERE command_id = $1
+         UNION ALL
+         SELECT 1, canonical, hash, version, stream_id FROM ledger_events WHERE stream_id = ANY($2::text[])
+         ORDER BY part, s, n`,
+        [command.context.commandId, streams],
       );
-      if (previous.length > 0) {
-        await runner.rollbackTransaction();
-        const [first] = previous;
-        if (first.request_hash !== command.requestHash) throw new IdempotencyConflictError(command.context.commandId);
-        return { response: first.response, status: first.status, replayed: true };
+      const previous = rows.find((row) => row.part === 0);
+      if (previous) {
+        await client.query('ROLLBACK');
+        inTransaction = false;
+        if (previous.a !== command.requestHash) throw new IdempotencyConflictError(command.context.commandId);
+        return { response: JSON.parse(previous.b) as R, status: previous.n, replayed: true };
       }
-      const tx = new PostgresLedgerTransaction(runner, command.context, new Set(streams), this.clock, this.ids);
+      const locked = new Map<string, StoredRow[]>(streams.map((s) => [s, []]));
+      for (const row of rows) locked.get(row.s as string)?.push({ canonical: row.a, hash: row.b, version: row.n });
+      const tx = new PostgresLedgerTransaction(client, command.context, locked, this.clock, this.ids);
       const response = await command.decide(tx);
-      await this.insert(runner, tx.pending, command, response);
-      await runner.commitTransaction();
+      await client.query(`${this.insertSql(client, tx.pending, command, response)};COMMIT`);
+      inTransaction = false;
       for (const listener of this.appendListeners) listener();
       return { response, status: command.status, replayed: false };
     } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      if (inTransaction) {
+        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+        });
+      }
       throw error;
     } finally {
-      await runner.release();
+      client.release(broken);
     }
   }
 
-  private async insert<R extends CommandResponse>(
-    runner: QueryRunner,
-    rows: PendingRow[],
-    command: CommandExecution<R>,
-    response: R,
-  ): Promise<void> {
-    // A command that changes nothing (already linked, say) is still recorded: its retry must replay.
-    await runner.query(
-      `WITH appended AS (
-         INSERT INTO ledger_events
-           (stream_id, stream_type, version, event_id, type, command_id, prev_hash, hash, canonical, recorded_at)
-         SELECT s, st, v, e, t, $10, p, h, c, r
-         FROM unnest($1::text[], $2::text[], $3::int[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
-           AS x(s, st, v, e, t, p, h, c, r)
-         RETURNING 1)
-       INSERT INTO ledger_commands (command_id, request_hash, status, response)
-       SELECT $10, $11, $12, $13 WHERE (SELECT count(*) FROM appended) = $14`,
-      [
-        rows.map((r) => r.streamId),
-        rows.map((r) => r.streamType),
-        rows.map((r) => r.version),
-        rows.map((r) => r.eventId),
-        rows.map((r) => r.type),
-        rows.map((r) => r.prevHash),
-        rows.map((r) => r.hash),
-        rows.map((r) => r.canonical),
-        rows.map((r) => r.recordedAt),
-        command.context.commandId,
-        command.requestHash,
-        command.status,
-        JSON.stringify(response),
-        rows.length,
-      ],
-    );
+  /**
+   * The events and the command record in one statement, values inlined as escaped literals so
+   * that COMMIT can ride in the same round trip. A command that changes nothing (already linked,
+   * say) is still recorded: its retry must replay.
+   */
+  private insertSql<R extends CommandResponse>(client: PgClient, rows: PendingRow[], command: CommandExecution<R>, response: R): string {
+    const text = (value: string | null): string => (value === null ? 'NULL' : client.escapeLiteral(value));
+    const commandId = text(command.context.commandId);
+    const record = `INSERT INTO ledger_commands (command_id, request_hash, status, response) VALUES (${commandId}::uuid, ${text(command.requestHash)}, ${Number(command.status)}, ${text(JSON.stringify(response))}::jsonb)`;
+    if (rows.length === 0) return record;
+    const values = rows
+      .map(
+        (r) =>
+          `(${text(r.streamId)}, ${text(r.streamType)}, ${Number(r.version)}, ${text(r.eventId)}::uuid, ${text(r.type)}, ${commandId}::uuid, ${text(r.prevHash)}, ${text(r.hash)}, ${text(r.canonical)}, ${text(r.recordedAt)}::timestamptz)`,
+      )
+      .join(',');
+    return `INSERT INTO ledger_events (stream_id, stream_type, version, event_id, type, command_id, prev_hash, hash, canonical, recorded_at) VALUES ${values};${record}`;
   }
 }
 
 function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: string; driverError?: { code?: string } }).driverError?.code;
-  return code === UNIQUE_VIOLATION || (error as { code?: string }).code === UNIQUE_VIOLATION;
+  return (error as { code?: string }).code === UNIQUE_VIOLATION;
 }
