@@ -86,7 +86,13 @@ describe('LedgerSequencer (real Postgres)', () => {
     await a.query('COMMIT');
     await a.end();
     expect((await b).response.version).toBe(2);
-    await sequencer.sequenceOnce();
+    // pg_snapshot_xmin is cluster-wide: other databases' open transactions may hold a batch back.
+    const sequenceAll = (count: number): Promise<unknown> =>
+      eventually(async () => {
+        await sequencer.sequenceOnce();
+        return (await sequenced()).length >= count ? true : undefined;
+      }, `${count} events to be sequenced`);
+    await sequenceAll(3);
     const order = await sequenced();
     expect(order).toEqual([
       { seq: 1, stream: 'S', version: 1 },
@@ -95,7 +101,7 @@ describe('LedgerSequencer (real Postgres)', () => {
     ]);
 
     await store.execute(note('T'));
-    await sequencer.sequenceOnce();
+    await sequenceAll(4);
     expect(await sequenced()).toEqual([...order, { seq: 4, stream: 'T', version: 2 }]);
   }, 30000);
 
@@ -104,7 +110,10 @@ describe('LedgerSequencer (real Postgres)', () => {
     for (let batch = 0; batch < 5; batch++) {
       await Promise.all(Array.from({ length: 500 }, (_, i) => store.execute(note(`s-${batch}-${i % 50}`))));
     }
-    while ((await sequencer.sequenceOnce(10000)) > 0);
+    await eventually(async () => {
+      await sequencer.sequenceOnce(10000);
+      return (await sequenced()).length === 2500 ? true : undefined;
+    }, 'all 2,500 events to be sequenced', 60000);
     const checkpoints = (await dataSource.query(`SELECT size, note FROM ledger_checkpoints ORDER BY size`)) as Array<{ size: string; note: string }>;
     const sizes = checkpoints.map((c) => Number(c.size));
     expect(sizes).toEqual(expect.arrayContaining([CHECKPOINT_EVERY_EVENTS, 2 * CHECKPOINT_EVERY_EVENTS]));

@@ -123,8 +123,7 @@ function toStreamRead(streamId: string, rows: StoredRow[]): StreamRead {
  * Appends in one short transaction that takes every stream's advisory lock before its first write
  * (so xid order agrees with version order, SEQUENCER.md), then decides against the locked state.
  * A concurrent command on the same stream simply waits and decides after it: nothing to re-try.
- * Three round trips: BEGIN with the locks; the command's earlier answer with the streams; the
- * inserts with COMMIT.
+ * Two round trips: BEGIN, the locks and the reads; then the inserts with COMMIT.
  */
 @Injectable()
 export class PostgresEventStore extends EventStore {
@@ -168,18 +167,22 @@ export class PostgresEventStore extends EventStore {
     let broken: Error | undefined;
     try {
       const streams = [...new Set(command.streamIds)].sort();
-      // Simple-protocol batch: the locks come before any write, in sorted order.
-      const locks = streams.map((s) => `SELECT pg_advisory_xact_lock(hashtextextended(${client.escapeLiteral(s)}, 0));`).join('');
+      const literal = (text: string): string => client.escapeLiteral(text);
+      // One simple-protocol batch: BEGIN, the locks in sorted order before any write, then the
+      // command's earlier answer and the locked streams, read by a statement that starts (and
+      // takes its snapshot) only once every lock is held.
+      const locks = streams.map((s) => `SELECT pg_advisory_xact_lock(hashtextextended(${literal(s)}, 0));`).join('');
       inTransaction = true;
-      await client.query(`BEGIN;${locks}`);
-      const { rows } = await client.query<{ part: number; a: string; b: string; n: number; s: string | null }>(
-        `SELECT 0 AS part, request_hash AS a, response::text AS b, status::int AS n, NULL::text AS s
-           FROM ledger_commands WHERE command_id = $1
+      const results = await client.query(
+        `BEGIN;${locks}
+         SELECT 0 AS part, request_hash AS a, response::text AS b, status::int AS n, NULL::text AS s
+           FROM ledger_commands WHERE command_id = ${literal(command.context.commandId)}::uuid
          UNION ALL
-         SELECT 1, canonical, hash, version, stream_id FROM ledger_events WHERE stream_id = ANY($2::text[])
+         SELECT 1, canonical, hash, version, stream_id FROM ledger_events
+           WHERE stream_id IN (${streams.map(literal).join(',')})
          ORDER BY part, s, n`,
-        [command.context.commandId, streams],
       );
+      const rows = (results as unknown as Array<{ rows: Array<{ part: number; a: string; b: string; n: number; s: string | null }> }>).at(-1)?.rows ?? [];
       const previous = rows.find((row) => row.part === 0);
       if (previous) {
         await client.query('ROLLBACK');

@@ -17,7 +17,7 @@ export class Ledger1764057600000 implements MigrationInterface {
         type          text        NOT NULL,
         command_id    uuid        NOT NULL,
         prev_hash     char(64),
-        hash          char(64)    NOT NULL UNIQUE,
+        hash          char(64)    NOT NULL,
         -- the exact RFC 8785 bytes that were hashed; envelopes are served from here, never rebuilt
         canonical     text        NOT NULL,
         recorded_at   timestamptz NOT NULL,
@@ -25,7 +25,6 @@ export class Ledger1764057600000 implements MigrationInterface {
         CHECK ((version = 1) = (prev_hash IS NULL))
       )`);
     await q.query(`CREATE INDEX ledger_events_tx_order ON ledger_events (tx_id, id)`);
-    await q.query(`CREATE INDEX ledger_events_command ON ledger_events (command_id)`);
     await q.query(`
       CREATE TABLE ledger_commands (
         command_id    uuid        PRIMARY KEY,
