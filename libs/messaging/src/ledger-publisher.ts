@@ -34,6 +34,7 @@ export class LedgerPublisher implements OnApplicationBootstrap, OnApplicationShu
   private readonly doorbell = new Doorbell();
   private lastError: string | null = null;
   private lease: LeaderLease;
+  private published: number | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -71,6 +72,7 @@ export class LedgerPublisher implements OnApplicationBootstrap, OnApplicationShu
     while (this.running) {
       try {
         if (!(await this.lease.hold())) {
+          this.published = null;
           await this.doorbell.wait(1000);
           continue;
         }
@@ -89,17 +91,24 @@ export class LedgerPublisher implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  private async publishBatch(): Promise<number> {
-    const topic = this.config.KAFKA_TOPIC;
+  /** Where publishing stands, read once per lease and then kept here: one query per idle poll. */
+  private async lastPublished(topic: string): Promise<number> {
+    if (this.published !== null) return this.published;
     await this.dataSource.query(
       `INSERT INTO publisher_state (topic, last_published_seq) VALUES ($1, 0) ON CONFLICT (topic) DO NOTHING`,
       [topic],
     );
-    const [{ last_published_seq: lastText }] = (await this.dataSource.query(
+    const [{ last_published_seq: last }] = (await this.dataSource.query(
       `SELECT last_published_seq FROM publisher_state WHERE topic = $1`,
       [topic],
     )) as Array<{ last_published_seq: string }>;
-    const last = Number(lastText);
+    this.published = Number(last);
+    return this.published;
+  }
+
+  private async publishBatch(): Promise<number> {
+    const topic = this.config.KAFKA_TOPIC;
+    const last = await this.lastPublished(topic);
     const rows = (await this.dataSource.query(
       `SELECT l.seq, e.stream_id, e.type, e.canonical, e.hash
        FROM ledger_log l JOIN ledger_events e ON e.event_id = l.event_id
@@ -118,11 +127,13 @@ export class LedgerPublisher implements OnApplicationBootstrap, OnApplicationShu
       })),
     });
     const newest = Number(rows[rows.length - 1].seq);
-    await this.dataSource.query(
+    const [, updated] = (await this.dataSource.query(
       `UPDATE publisher_state SET last_published_seq = $2, updated_at = now()
        WHERE topic = $1 AND last_published_seq = $3`,
       [topic, newest, last],
-    );
+    )) as [unknown, number];
+    // Someone else moved it (a stale lease): read it again rather than trust memory.
+    this.published = updated === 1 ? newest : null;
     return rows.length;
   }
 
