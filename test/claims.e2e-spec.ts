@@ -185,6 +185,20 @@ describe('one claim end to end: HTTP → Postgres ledger → sequencer → Kafka
     expect(await eventCount()).toBe(before);
   });
 
+  it('manages the perpetrator list: an admin adds a code and claims may name it at once', async () => {
+    const admin = { authorization: `Bearer ${api.token('u-admin-1', 'admin')}` };
+    const documenter = { authorization: `Bearer ${api.token('u-doc-4', 'documenter')}` };
+    expect((await post('/claims', { ...zardanaVictim, perpetrator: 'local-militia-x' }, documenter)).status).toBe(400);
+    expect((await post('/perpetrators', { code: 'local-militia-x', name: 'Local militia X' }, documenter)).status).toBe(403);
+    const added = await post('/perpetrators', { code: 'local-militia-x', name: 'Local militia X' }, admin);
+    expect(added.status).toBe(201);
+    expect((await post('/perpetrators', { code: 'local-militia-x', name: 'Again' }, admin)).status).toBe(409);
+    const list = (await (await fetch(`${api.url}/perpetrators`, { headers: documenter })).json()) as Array<{ code: string }>;
+    expect(list.map((p) => p.code)).toEqual(expect.arrayContaining(['russian-forces', 'not-identified', 'local-militia-x']));
+    expect(list).toHaveLength(11);
+    expect((await post('/claims', { ...zardanaVictim, perpetrator: 'local-militia-x' }, documenter)).status).toBe(201);
+  });
+
   it('reports Postgres, Kafka, the sequencer, the publisher and the projector on /health', async () => {
     const response = await fetch(`${api.url}/health`);
     expect(response.status).toBe(200);

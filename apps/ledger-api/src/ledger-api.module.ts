@@ -39,6 +39,7 @@ import { AddPerpetratorHandler } from './perpetrators/add-perpetrator/add-perpet
 import { PerpetratorsController } from './perpetrators/perpetrators.controller.js';
 import { ClaimLedger } from './claims/claim-ledger.js';
 import { AggregateLedger } from './commands/aggregate-ledger.js';
+import { PerpetratorCodes } from './streams/perpetrator-list-stream.js';
 import { IncidentLedger } from './incidents/incident-ledger.js';
 
 export interface LedgerApiOptions {
@@ -86,6 +87,7 @@ export class LedgerApiModule implements OnModuleInit {
       ],
       providers: [
         AggregateLedger,
+        PerpetratorCodes,
         ClaimLedger,
         IncidentLedger,
         FileClaimHandler,

@@ -5,12 +5,13 @@ import type { CommandOutcome } from '@ledger/event-store';
 import { AggregateLedger, type AggregateDecisionInput, type AggregateRunOptions } from '../commands/aggregate-ledger.js';
 import type { CommandRequest } from '../commands/command-request.js';
 import { ClaimStream, type ClaimCommandResponse } from '../streams/claim-stream.js';
-import { PerpetratorListStream } from '../streams/perpetrator-list-stream.js';
+import { PerpetratorCodes } from '../streams/perpetrator-list-stream.js';
 
 /** What a claim use case may consult while its claim is locked. */
 export interface ClaimDecisionInput extends AggregateDecisionInput<ClaimState> {
   newId(): string;
-  knownPerpetrators(): Promise<ReadonlySet<string>>;
+  /** The managed perpetrator codes, current for the codes given. */
+  knownPerpetrators(wanted: Array<string | undefined>): Promise<ReadonlySet<string>>;
 }
 
 export interface ClaimDecision {
@@ -25,6 +26,7 @@ export class ClaimLedger {
     private readonly ledger: AggregateLedger,
     private readonly ids: IdGenerator,
     private readonly config: LedgerConfig,
+    private readonly perpetrators: PerpetratorCodes,
   ) {}
 
   run(
@@ -42,7 +44,7 @@ export class ClaimLedger {
         const { command, extras } = await decide({
           ...input,
           newId: () => this.ids.uuid(),
-          knownPerpetrators: () => PerpetratorListStream.codes(input.tx),
+          knownPerpetrators: (wanted) => this.perpetrators.including(input.tx, wanted),
         });
         return { events: decideClaim(command, input.state, input.context, policy), extras };
       },

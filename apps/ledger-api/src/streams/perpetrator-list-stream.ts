@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import { evolvePerpetratorList, initialPerpetratorList, perpetratorEventFromStored, type PerpetratorListState } from '@ledger/domain';
 import type { LedgerTransaction, StreamRead } from '@ledger/event-store';
 
@@ -18,3 +19,19 @@ export const PerpetratorListStream = {
     return new Set(list.map((p) => p.code));
   },
 };
+
+/**
+ * The codes a command checks against, read from the ledger only when needed: the list only ever
+ * grows, so a cached list that has every wanted code is current enough, and one that lacks a
+ * code is read again before the command is refused.
+ */
+@Injectable()
+export class PerpetratorCodes {
+  private cached: ReadonlySet<string> = new Set(initialPerpetratorList.map((p) => p.code));
+
+  async including(tx: LedgerTransaction, wanted: Array<string | undefined>): Promise<ReadonlySet<string>> {
+    if (wanted.every((code) => code === undefined || this.cached.has(code))) return this.cached;
+    this.cached = await PerpetratorListStream.codes(tx);
+    return this.cached;
+  }
+}

@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { LedgerConfig } from '@ledger/config';
@@ -20,7 +21,10 @@ export class TokenVerifier {
   private readonly jwt: JwtService;
 
   constructor(config: LedgerConfig) {
-    this.jwt = new JwtService({ secret: config.LEDGER_JWT_SECRET });
+    // A KeyObject, not the string: given a string, jsonwebtoken first tries (and fails) to read it
+    // as a public key on every verification, which cost most of a millisecond per request.
+    const secret = config.LEDGER_JWT_SECRET ? createSecretKey(Buffer.from(config.LEDGER_JWT_SECRET, 'utf8')) : undefined;
+    this.jwt = new JwtService({ secret });
   }
 
   async verify(token: string): Promise<Principal> {

@@ -11,7 +11,7 @@ export class AmendClaimHandler implements ICommandHandler<AmendClaimCommand> {
 
   execute({ request, claimId, body }: AmendClaimCommand): Promise<CommandOutcome<ClaimCommandResponse>> {
     return this.claims.run(request, claimId, async ({ knownPerpetrators }) => ({
-      command: { type: 'AmendClaim', changes: body.changes as Partial<ClaimDetails>, reason: body.reason, knownPerpetrators: await knownPerpetrators() },
+      command: { type: 'AmendClaim', changes: body.changes as Partial<ClaimDetails>, reason: body.reason, knownPerpetrators: await knownPerpetrators([body.changes.perpetrator]) },
     }));
   }
 }

@@ -16,7 +16,7 @@ export class FileClaimHandler implements ICommandHandler<FileClaimCommand> {
     return this.claims.run(
       request,
       claimId,
-      async ({ knownPerpetrators }) => ({ command: { type: 'FileClaim', claimId, details, knownPerpetrators: await knownPerpetrators() } }),
+      async ({ knownPerpetrators }) => ({ command: { type: 'FileClaim', claimId, details, knownPerpetrators: await knownPerpetrators([details.perpetrator]) } }),
       {
         status: 201,
         otherStreams: incidentId ? [IncidentStream.id(incidentId)] : [],
