@@ -102,14 +102,16 @@ export function cpuSplitMeter(appPid: number, kafkaPid: number | null): () => Cp
     const used = machine();
     const app = (processTicks(appPid) - app0) * TICK_MS;
     const postgres = postgresTicksSince(pg0) * TICK_MS;
-    const kafka = kafkaPid ? (processTicks(kafkaPid) - kafka0) * TICK_MS : 0;
+    const kafka1 = kafkaPid ? processTicks(kafkaPid) : 0;
+    // A broker restarted meanwhile (another pid, or gone) cannot be metered: its share stays in `other`.
+    const kafka = !kafkaPid ? 0 : kafka1 > 0 && kafka1 >= kafka0 ? (kafka1 - kafka0) * TICK_MS : Number.NaN;
     return {
       seconds: (performance.now() - started) / 1000,
       app,
       postgres,
       kafka,
       loadGenerator: used.processMs,
-      other: Math.max(0, used.machineMs - app - postgres - kafka - used.processMs),
+      other: Math.max(0, used.machineMs - app - postgres - (Number.isNaN(kafka) ? 0 : kafka) - used.processMs),
       machineBusy: used.machineBusy,
     };
   };

@@ -84,6 +84,9 @@ export function sampleProgress(probe: LedgerProbe, everyMs: number): { stop(): P
     stop: async () => {
       running = false;
       await loop;
+      // One more, so the sample that shows the end is there even if the loop slept through it.
+      const c = await probe.counters(false);
+      samples.push({ ms: performance.now() - started, sequenced: c.sequenced, published: c.published });
       return samples;
     },
   };

@@ -6,7 +6,7 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
@@ -14,6 +14,7 @@ import { loadConfig } from '@ledger/config';
 import { migrate } from '@ledger/database';
 import { TokenVerifier } from '@ledger/http';
 import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
 import { startApp } from './app-process.js';
 import { cpuSplitMeter, type CpuSplit } from './cpu.js';
 import { httpLoad } from './http-load.js';
@@ -30,6 +31,11 @@ interface ProfileJob {
   seconds?: number;
   withProjector?: boolean;
   top?: number;
+  /**
+   * Log every statement of the scratch database (ALTER DATABASE ... SET log_statement) and count
+   * them per command from the server log: how many round trips each part of the app makes.
+   */
+  countStatements?: string;
 }
 
 interface ProfileNode {
@@ -94,6 +100,28 @@ function summarise(profile: CpuProfile, top: number): string {
   ].join('\n');
 }
 
+/** Statements the scratch database logged since `from`, grouped by their first words, per command. */
+function countStatements(logPath: string, from: number, database: string, commands: number): string {
+  const size = statSync(logPath).size;
+  const buffer = Buffer.alloc(size - from);
+  const fd = openSync(logPath, 'r');
+  readSync(fd, buffer, 0, buffer.length, from);
+  const counts = new Map<string, number>();
+  const marker = new RegExp(`@${database} LOG:  (?:statement|execute [^:]*): (.*)$`);
+  for (const line of buffer.toString('utf8').split('\n')) {
+    const match = marker.exec(line);
+    if (!match) continue;
+    const key = match[1].replace(/E?'(?:[^']|'')*'/g, "'?'").replace(/\s+/g, ' ').replace(/\$\d+/g, '?').slice(0, 90);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  const rows = [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 40)
+    .map(([statement, n]) => [statement, fmtInt(n), (n / Math.max(1, commands)).toFixed(2)]);
+  return `${fmtInt(total)} statements for ${fmtInt(commands)} commands (start-up included): ${(total / Math.max(1, commands)).toFixed(1)} per command\n\n${table(['statement', 'count', 'per command'], rows)}`;
+}
+
 async function main(): Promise<void> {
   Logger.overrideLogger(['error', 'warn']);
   const job = JSON.parse(process.argv[2] ?? '{}') as ProfileJob;
@@ -117,9 +145,17 @@ async function main(): Promise<void> {
   };
   const config = loadConfig(env);
   await migrate(config);
+  const logFrom = job.countStatements ? statSync(job.countStatements).size : 0;
+  if (job.countStatements) {
+    const admin = new pg.Client({ connectionString: db.adminUrl });
+    await admin.connect();
+    await admin.query(`ALTER DATABASE ${db.name} SET log_statement = 'all'`);
+    await admin.end();
+  }
   const token = new TokenVerifier(config).mint({ sub: 'u-bench-documenter', roles: ['documenter'] }, 3600);
   const dir = mkdtempSync(join(tmpdir(), 'ledger-prof-'));
   let meter: (() => CpuSplit) | undefined;
+  let commands = 0;
   const probe = await LedgerProbe.open(db, topic);
   const target = job.events ?? 50000;
   if (job.mode === 'drain') {
@@ -149,6 +185,9 @@ async function main(): Promise<void> {
       meter = cpuSplitMeter(app.pid, kafkaPid());
       const result = await httpLoad(app.url, token, concurrency, seconds * 1000);
       const cpu = meter();
+      // Every command the app took (warm-up too), as the statement log covers them all.
+      await probe.waitUntilPublished(60000);
+      commands = (await probe.counters()).events;
       process.stdout.write(
         `c${concurrency}: ${fmtInt(result.rate)} commands/s, p50 ${fmtMs(result.p50)} ms, p99 ${fmtMs(result.p99)} ms, errors ${result.errors}` +
           `${result.firstError ? ` (${result.firstError})` : ''}\n` +
@@ -167,6 +206,7 @@ async function main(): Promise<void> {
     await admin.disconnect();
     await drop(db);
   }
+  if (job.countStatements) process.stdout.write(`${countStatements(job.countStatements, logFrom, db.name, commands)}\n\n`);
   const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no CPU profile was written to ${dir}`);
   const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;

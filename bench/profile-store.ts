@@ -1,15 +1,16 @@
 /**
- * Where does an append of ours spend its time? Runs our append transaction three ways against a
+ * Where does an append of ours spend its time? Runs an append transaction several ways against a
  * scratch ledger (`node dist/bench/profile-store.js '<job json>'`) and prints one line each:
- *  - `typeorm`: the real PostgresEventStore.execute;
- *  - `pg-same`: the very same six statements on a bare pg.Pool (TypeORM's share = the difference);
- *  - `pg-prep`: the same six statements as named (prepared) statements;
- *  - `pg-head`: the same six statements, but reading only the stream head (what the stream read costs);
+ *  - `store`:   the real PostgresEventStore.execute, whatever it currently does;
+ *  - `pg-same`: the six statements the store sent until 2026-11-25 (START TRANSACTION, lock,
+ *               idempotency lookup, stream read, insert, COMMIT) on a bare pg.Pool;
+ *  - `pg-prep`: the same six as named (prepared) statements;
+ *  - `pg-head`: the same six, but reading only the stream head (what the stream read costs);
  *  - `pg-opt`:  a prototype of "read, decide, then one autocommit write": one prepared read (idempotency
  *               and stream), then one prepared call of a plpgsql function that takes the stream lock,
  *               checks the head is still the version decided on, and inserts (re-decide on conflict);
- *  - `pg-2rt`:  the same work in two round trips (simple-protocol multi-statement strings:
- *               `BEGIN; lock; read` and `INSERT ...; COMMIT`): what round trips cost.
+ *  - `pg-2rt`:  two round trips (simple-protocol multi-statement strings: `BEGIN; lock; reads` and
+ *               `INSERT ...; COMMIT`).
  * Not part of `npm run bench`; for investigating a gap.
  */
 import 'reflect-metadata';
@@ -106,7 +107,7 @@ const INSERT_SQL = `WITH appended AS (
  INSERT INTO ledger_commands (command_id, request_hash, status, response)
  SELECT $10, $11, $12, $13 WHERE (SELECT count(*) FROM appended) = $14`;
 
-function typeormVariant(store: PostgresEventStore): AppendOne {
+function storeVariant(store: PostgresEventStore): AppendOne {
   return async (streams, n) => {
     const p = prepare(streams, n);
     const outcome = await store.execute({
@@ -308,7 +309,7 @@ async function main(): Promise<void> {
     await owner.end();
   }
   const variants: Record<string, AppendOne> = {
-    typeorm: typeormVariant(new PostgresEventStore(dataSource, new SystemClock(), new RandomIds())),
+    store: storeVariant(new PostgresEventStore(dataSource, new SystemClock(), new RandomIds())),
     'pg-same': pgSameVariant(pool),
     'pg-prep': pgSameVariant(pool, true),
     'pg-head': pgSameVariant(pool, false, true),

@@ -42,7 +42,7 @@ export interface BenchReport {
   date: string;
   command: string;
   totalSeconds: number;
-  settings: { pool: number; streamLength: number; httpSeconds: number; pipelineEvents: number; levels: Array<{ concurrency: number; total: number; warmup: number }> };
+  settings: { pool: number; streamLength: number; rounds: number; httpSeconds: number; pipelineEvents: number; levels: Array<{ concurrency: number; total: number; warmup: number }> };
   store: StoreRun[];
   http: HttpRun[];
   pipeline: PipelineRun | null;
@@ -205,7 +205,8 @@ export function resultsMarkdown(report: BenchReport): string {
     '',
     '### 1. Event store: appends/s, ours vs Emmett (in process, same Postgres)',
     '',
-    `Levels (concurrency: timed appends after warm-up): ${s.levels.map((l) => `${l.concurrency}: ${fmtInt(l.total)} (+${fmtInt(l.warmup)})`).join(', ')}; ` +
+    `Levels (concurrency: timed appends): ${s.levels.map((l) => `${l.concurrency}: ${fmtInt(l.total)}`).join(', ')}, ` +
+      `in ${s.rounds} interleaved round(s), each after its own warm-up of ${s.levels.map((l) => fmtInt(l.warmup)).join(' / ')} appends; ` +
       `pool ${s.pool} connections for every store; streams of ${s.streamLength} events.`,
     '',
     storeTables(report),

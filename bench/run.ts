@@ -3,18 +3,19 @@
  * running at once. Scratch databases `ledger_bench_*` and a fresh Kafka topic; never `ledger`.
  * Env knobs: BENCH_QUICK=1 (smoke run, doc untouched), BENCH_POOL, BENCH_STREAM_LENGTH,
  * BENCH_STORE_LEVELS ("1:2000:300,16:10000:1000,..." concurrency:total:warmup), BENCH_HTTP_SECONDS,
- * BENCH_PIPELINE_EVENTS, BENCH_SECTIONS (store,http,pipeline,verify), BENCH_KEEP=1.
+ * BENCH_ROUNDS, BENCH_PIPELINE_EVENTS, BENCH_SECTIONS (store,http,pipeline,verify), BENCH_KEEP=1.
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { loadConfig } from '@ledger/config';
+import { loadConfig, type LedgerConfig } from '@ledger/config';
 import { migrate } from '@ledger/database';
 import { TokenVerifier } from '@ledger/http';
 import { Kafka, logLevel } from 'kafkajs';
 import { startApp } from './app-process.js';
 import { cpuSplitMeter, type CpuSplit } from './cpu.js';
 import { httpLoad } from './http-load.js';
+import { describeInterference, watchInterference } from './interference.js';
 import { describeMachine, kafkaPid, loadAverage } from './machine.js';
 import { drainRates, LedgerProbe, loadBacklog, sampleProgress } from './pipeline.js';
 import {
@@ -31,9 +32,9 @@ import {
 import { drop, openConnections, recreate, scratchDatabase, serverInfo, type ScratchDatabase } from './scratch.js';
 import { fmtInt, fmtMs, summarize } from './stats.js';
 import type { StoreJob, StoreKind } from './store-bench.js';
-import type { RunResult } from './workload.js';
 import { runStoreJob } from './store-runner.js';
 import { timeVerify } from './verify.js';
+import type { RunResult } from './workload.js';
 
 const env = process.env;
 const quick = env.BENCH_QUICK === '1';
@@ -49,6 +50,7 @@ const LEVELS = (env.BENCH_STORE_LEVELS ?? (quick ? '1:300:100,16:1000:300,64:200
     const [concurrency, total, warmup] = level.split(':').map(Number);
     return { concurrency, total, warmup };
   });
+const ROUNDS = Math.max(1, int('BENCH_ROUNDS', quick ? 1 : 2));
 const SECTIONS = new Set((env.BENCH_SECTIONS ?? 'store,http,pipeline,verify').split(','));
 const KAFKA_BROKERS = env.KAFKA_BROKERS ?? '127.0.0.1:9092';
 const DOC = 'docs/BENCHMARKS.md';
@@ -57,8 +59,7 @@ const say = (line: string): void => {
   process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 };
 
-const ROUNDS = Math.max(1, int('BENCH_ROUNDS', quick ? 1 : 2));
-type Level = { concurrency: number; total: number; warmup: number };
+type Level = (typeof LEVELS)[number];
 
 async function storeRound(store: StoreKind, url: string, level: Level, total: number): Promise<StoreRun> {
   const job: StoreJob = { store, url, concurrency: level.concurrency, total, warmup: level.warmup, pool: POOL, streamLength: STREAM_LENGTH };
@@ -130,7 +131,7 @@ async function storeSection(report: BenchReport): Promise<void> {
   }
 }
 
-function benchConfig(db: ScratchDatabase, topic: string, origin: string, secret = randomBytes(32).toString('hex')) {
+function benchConfig(db: ScratchDatabase, topic: string, origin: string, secret = randomBytes(32).toString('hex')): LedgerConfig {
   return loadConfig({
     DATABASE_URL: db.appUrl,
     DATABASE_OWNER_URL: db.ownerUrl,
@@ -182,10 +183,16 @@ async function httpSection(report: BenchReport, ledger: Ledger): Promise<void> {
     say(`  warm-up: ${fmtInt(warm.commands)} commands, errors ${warm.errors}${warm.firstError ? ` (${warm.firstError})` : ''}`);
     await probe.waitUntilPublished(120000);
     for (const concurrency of [1, 16, 64]) {
+      const watch = await watchInterference();
       const meter = cpuSplitMeter(app.pid, kafkaPid());
       const result = await httpLoad(app.url, ledger.token, concurrency, HTTP_SECONDS * 1000);
-      const cpu = (meter as () => CpuSplit)();
+      const cpu = meter();
       const catchUp = await probe.waitUntilPublished(120000);
+      const note = describeInterference(`HTTP, concurrency ${concurrency}`, await watch.stop());
+      if (note) {
+        report.notes.push(note);
+        say(`  ${note}`);
+      }
       const run: HttpRun = { result, cpu, catchUp };
       report.http.push(run);
       say(
@@ -209,6 +216,7 @@ async function pipelineSection(report: BenchReport, ledger: Ledger): Promise<voi
     const target = before.events + backlog.events;
     say(`  loaded ${fmtInt(backlog.events)} events in ${backlog.seconds.toFixed(1)} s; starting the app and timing the drain`);
     const sampler = sampleProgress(probe, 20);
+    const watch = await watchInterference();
     
     let meter: (() => CpuSplit) | undefined;
     const app = await startApp(ledger.appEnv, (pid) => {
@@ -224,6 +232,11 @@ async function pipelineSection(report: BenchReport, ledger: Ledger): Promise<voi
       const samples = await sampler.stop();
       const cpu = (meter as () => CpuSplit)();
       await app.stop();
+      const note = describeInterference('sequencer + publisher', await watch.stop());
+      if (note) {
+        report.notes.push(note);
+        say(`  ${note}`);
+      }
       const drain = drainRates(samples, before.events, target);
       report.pipeline = { backlog, drain, cpu };
       say(
@@ -274,7 +287,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     command: 'npm run bench',
     totalSeconds: 0,
-    settings: { pool: POOL, streamLength: STREAM_LENGTH, httpSeconds: HTTP_SECONDS, pipelineEvents: PIPELINE_EVENTS, levels: LEVELS },
+    settings: { pool: POOL, streamLength: STREAM_LENGTH, rounds: ROUNDS, httpSeconds: HTTP_SECONDS, pipelineEvents: PIPELINE_EVENTS, levels: LEVELS },
     store: [],
     http: [],
     pipeline: null,

@@ -1,7 +1,8 @@
 /**
  * One event store at one concurrency, in a process of its own: `node dist/bench/store-bench.js '<job json>'`.
  * A process per run keeps the stores apart (Emmett's driver sets process-wide pg type parsers)
- * and gives each the same cold start. Prints one `BENCH_RESULT {...}` line.
+ * and gives each the same cold start. Prints `BENCH_TIMED_START`, then `BENCH_RESULT {...}`, then
+ * waits for stdin to close (the parent meters the CPU in between) before it closes its pool.
  */
 import 'reflect-metadata';
 import { createHash, randomUUID } from 'node:crypto';
