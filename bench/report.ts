@@ -211,7 +211,7 @@ export function resultsMarkdown(report: BenchReport): string {
     '',
     storeTables(report),
     '',
-    '### 2. HTTP API: POST /claims (app in a child process with sequencer, publisher, projector and Kafka)',
+    '### 2. HTTP API: POST /claims (the API with its sequencer and publisher in a child process, and Kafka)',
     '',
     `${s.httpSeconds} s per level after a warm-up.`,
     '',

@@ -175,8 +175,10 @@ async function prepareLedger(stamp: string): Promise<Ledger> {
 }
 
 async function httpSection(report: BenchReport, ledger: Ledger): Promise<void> {
-  say('HTTP API: starting the ledger API (child process, --with-projector)');
-  const app = await startApp(ledger.appEnv);
+  // As the bar says: the API with the sequencer, the publisher and Kafka; the projector is its
+  // own process in production (npm run start:projector) and is not part of this measurement.
+  say('HTTP API: starting the ledger API (child process: API, sequencer, publisher)');
+  const app = await startApp(ledger.appEnv, undefined, { appArgs: [] });
   const probe = await LedgerProbe.open(ledger.db, ledger.topic);
   try {
     const warm = await httpLoad(app.url, ledger.token, 16, HTTP_WARMUP_SECONDS * 1000);
@@ -219,9 +221,13 @@ async function pipelineSection(report: BenchReport, ledger: Ledger): Promise<voi
     const watch = await watchInterference();
     
     let meter: (() => CpuSplit) | undefined;
-    const app = await startApp(ledger.appEnv, (pid) => {
-      meter = cpuSplitMeter(pid, kafkaPid());
-    });
+    const app = await startApp(
+      ledger.appEnv,
+      (pid) => {
+        meter = cpuSplitMeter(pid, kafkaPid());
+      },
+      { appArgs: [] },
+    );
     try {
       const deadline = Date.now() + 300000;
       while ((await probe.counters(false)).published < target) {
