@@ -1,6 +1,7 @@
 import { claimEventFromStored, evolveClaim, initialClaimState, type ClaimEvent, type ClaimState } from '@ledger/domain';
 import type { CommandResponse, LedgerTransaction, NewEvent } from '@ledger/event-store';
 import { derivedId } from './derived-id.js';
+import { foldStream, toNewEvent } from './fold-stream.js';
 
 export type ClaimCommandResponse = CommandResponse & { disputeId?: string };
 
@@ -12,17 +13,10 @@ export const ClaimStream = {
   type: 'claim',
   id: (claimId: string): string => `claim-${claimId}`,
 
-  async load(tx: LedgerTransaction, claimId: string, { lock = true } = {}): Promise<{ state: ClaimState; version: number }> {
-    const streamId = ClaimStream.id(claimId);
-    const stream = lock ? await tx.readStream(streamId) : await tx.peekStream(streamId);
-    const state = stream.events.reduce(
-      (current, envelope) => evolveClaim(current, claimEventFromStored(envelope.type, envelope.schemaVersion, envelope.payload)),
-      initialClaimState,
-    );
-    return { state, version: stream.version };
+  async load(tx: LedgerTransaction, claimId: string): Promise<{ state: ClaimState; version: number }> {
+    const stream = await tx.readStream(ClaimStream.id(claimId));
+    return { state: foldStream(stream, claimEventFromStored, evolveClaim, initialClaimState), version: stream.version };
   },
 
-  toNewEvent(event: ClaimEvent): NewEvent {
-    return { type: event.type, schemaVersion: event.schemaVersion, data: event.data };
-  },
+  toNewEvent: (event: ClaimEvent): NewEvent => toNewEvent(event),
 };

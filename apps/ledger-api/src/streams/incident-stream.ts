@@ -1,6 +1,7 @@
 import { evolveIncident, incidentEventFromStored, initialIncidentState, type IncidentEvent, type IncidentState } from '@ledger/domain';
 import type { LedgerTransaction, NewEvent } from '@ledger/event-store';
 import { derivedId } from './derived-id.js';
+import { foldStream, toNewEvent } from './fold-stream.js';
 
 /** An incident's id comes from its stable code, so a code can name only one incident. */
 export const incidentIdFor = (code: string): string => derivedId('incident', code);
@@ -11,14 +12,8 @@ export const IncidentStream = {
 
   async load(tx: LedgerTransaction, incidentId: string): Promise<{ state: IncidentState; version: number }> {
     const stream = await tx.readStream(IncidentStream.id(incidentId));
-    const state = stream.events.reduce(
-      (current, envelope) => evolveIncident(current, incidentEventFromStored(envelope.type, envelope.schemaVersion, envelope.payload)),
-      initialIncidentState,
-    );
-    return { state, version: stream.version };
+    return { state: foldStream(stream, incidentEventFromStored, evolveIncident, initialIncidentState), version: stream.version };
   },
 
-  toNewEvent(event: IncidentEvent): NewEvent {
-    return { type: event.type, schemaVersion: event.schemaVersion, data: event.data };
-  },
+  toNewEvent: (event: IncidentEvent): NewEvent => toNewEvent(event),
 };

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { evolvePerpetratorList, initialPerpetratorList, perpetratorEventFromStored, type PerpetratorListState } from '@ledger/domain';
 import type { LedgerTransaction, StreamRead } from '@ledger/event-store';
+import { foldStream } from './fold-stream.js';
 
 /** The managed list of perpetrators is one stream; commands that only consult it do not lock it. */
 export const PerpetratorListStream = {
@@ -8,10 +9,7 @@ export const PerpetratorListStream = {
   id: 'perpetrators',
 
   state(stream: StreamRead): PerpetratorListState {
-    return stream.events.reduce(
-      (list, envelope) => evolvePerpetratorList(list, perpetratorEventFromStored(envelope.type, envelope.schemaVersion, envelope.payload)),
-      initialPerpetratorList,
-    );
+    return foldStream(stream, perpetratorEventFromStored, evolvePerpetratorList, initialPerpetratorList);
   },
 
   async codes(tx: LedgerTransaction): Promise<ReadonlySet<string>> {
