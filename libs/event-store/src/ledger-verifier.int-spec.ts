@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { loadConfig, type LedgerConfig } from '@ledger/config';
 import { dataSourceOptions, migrate } from '@ledger/database';
 import type { CommandContext } from '@ledger/domain';
@@ -15,6 +18,7 @@ import { PostgresEventStore } from './postgres-event-store.js';
 import { RandomIds, SystemClock } from './system-clock.js';
 
 const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const CLI = fileURLToPath(new URL('../../../dist/apps/ledger-cli/src/main.js', import.meta.url));
 const STREAMS = 40;
 const ROUNDS = 30;
 /** Copying the ledger database and walking it takes a few seconds on a busy machine. */
@@ -429,7 +433,40 @@ describe('verifyLedger (real Postgres, tampered as a superuser)', () => {
       new RegExp(`^FAIL seq ${seq} \\(stream ${at(seq).streamId}, version ${at(seq).version}\\): hash-mismatch: expected [0-9a-f]{64}, found ${at(seq).hash}\\n$`),
     );
   }, TEST_TIMEOUT);
+
+  it('the built CLI (npm run build) exits 0 with the verdict, 1 naming the first bad seq, 2 for a bad call', async () => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
+    const seq = middleSeq();
+    const clean = await tamperedCopy('built_cli_clean');
+    const tampered = await tamperedCopy('built_cli_tampered', async (db) => {
+      await db.query(`UPDATE ledger_events SET canonical = replace(canonical, 'Zardana', 'Zardanah') WHERE event_id = $1`, [at(seq).eventId]);
+    });
+    const ok = await runCli(['verify', '--json'], clean.DATABASE_URL);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, events: facts.size, streams: STREAMS, root: rootAt(facts.size) });
+    const failed = await runCli(['verify', '--key', facts.key], tampered.DATABASE_URL);
+    expect({ code: failed.code, stdout: failed.stdout }).toEqual({
+      code: 1,
+      stdout: expect.stringMatching(new RegExp(`^FAIL seq ${seq} \\(stream ${at(seq).streamId}, version ${at(seq).version}\\): hash-mismatch: expected [0-9a-f]{64}, found ${at(seq).hash}\\n$`)),
+    });
+    const misused = await runCli(['verify', '--bogus'], clean.DATABASE_URL);
+    expect(misused.code).toBe(2);
+    expect(misused.stderr).toMatch(/--bogus/);
+  }, TEST_TIMEOUT);
 });
+
+/** Runs the built CLI with nothing in its environment but the database. */
+function runCli(args: string[], databaseUrl: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 async function withAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
   const admin = new pg.Client({ connectionString: ADMIN_URL });

@@ -1,4 +1,6 @@
+import { Buffer } from 'node:buffer';
 import { hash } from 'node:crypto';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import {
   appendLeaves,
   bytesEqual,
@@ -12,6 +14,7 @@ import {
   type Checkpoint,
   type VerifierKey,
 } from '@ledger/proof';
+import type { Connection as PgConnection, PoolClient, Submittable } from 'pg';
 import type { DataSource, QueryRunner } from 'typeorm';
 
 /** What can be wrong with a ledger, in the order the walk meets them at one seq. */
@@ -101,6 +104,12 @@ export interface LedgerVerifyOptions {
   /** Connections reading batches ahead, sharing one snapshot (default {@link VERIFY_CONNECTIONS}). */
   readonly connections?: number;
   /**
+   * Worker threads that hash and scan the envelopes while the main thread reads and walks
+   * (default {@link VERIFY_WORKERS}). Only the compiled module can start them; run from the
+   * TypeScript sources (tests), the checks run on the main thread.
+   */
+  readonly workers?: number;
+  /**
    * The verifier key the caller trusts (`<origin>+<key id>+<base64>`). Without it, the key in
    * ledger_identity is used, which a superuser who rewrites the ledger can rewrite too.
    */
@@ -117,6 +126,7 @@ export interface LedgerVerifyOptions {
 export const VERIFY_BATCH_SIZE = 10_000;
 /** Connections reading ahead; the DataSource's pool must allow this many at once. */
 export const VERIFY_CONNECTIONS = 2;
+export const VERIFY_WORKERS = 1;
 const PROGRESS_EVERY = 100_000;
 
 /** The members of a hashed envelope, in RFC 8785 (UTF-16) order. */
@@ -161,9 +171,15 @@ export async function verifyLedger(dataSource: DataSource, options: LedgerVerify
       } else {
         await runner.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
       }
-      // A parallel plan ships every wide row through a worker's queue: three times slower here.
+      // The walk reads key ranges in key order. A parallel plan ships every wide row through a
+      // worker's queue, and a stale row estimate (autovacuum off, say) picks a bitmap scan plus a
+      // sort of the wide rows; either makes Postgres two to three times slower here.
       await runner.query(`SET LOCAL max_parallel_workers_per_gather = 0`);
+      await runner.query(`SET LOCAL enable_bitmapscan = off`);
     }
+    const [{ server_encoding: encoding }] = (await runners[0].query(`SHOW server_encoding`)) as Array<{ server_encoding: string }>;
+    // Events are read as raw bytes; text in a UTF8 database is valid UTF-8, which the checks rely on.
+    if (encoding !== 'UTF8') throw new Error(`the ledger database must be UTF8, not ${encoding}`);
     return await new LedgerReader(runners, options).verify();
   } finally {
     for (const runner of runners) {
@@ -175,64 +191,92 @@ export async function verifyLedger(dataSource: DataSource, options: LedgerVerify
 }
 
 /**
- * One ledger_log row joined to its event, exactly as the batch query returns it (no copying: at
- * 50,000 rows a second every object counts).
+ * A log batch: ledger_log rows with seq in (from, to] joined to their events, in PostgreSQL's
+ * binary COPY format. The canonical text arrives as the very bytes that were hashed, and the walk
+ * reads every field in place: no row objects, no UTF-16 copies of the envelopes. The log's own
+ * stream and version come only when they differ from the event's. LIMIT keeps the plan an
+ * ordered index scan rather than a sort of wide rows.
  */
-export interface LoggedEvent {
-  readonly seq: number;
-  /** ledger_log.event_id. */
-  readonly eventId: string;
-  /** ledger_log.stream_id and .version: null when they are the event's, which is the rule. */
-  readonly logStreamId: string | null;
-  readonly logVersion: number | null;
-  /** ledger_log.leaf_hash in hex. */
-  readonly leafHash: string;
-  /** The event's columns, all null when ledger_events has no row with that event_id. */
-  readonly streamId: string | null;
-  readonly streamType: string | null;
-  readonly version: number | null;
-  readonly type: string | null;
-  readonly commandId: string | null;
-  readonly prevHash: string | null;
-  readonly hash: string | null;
-  readonly canonical: string | null;
+function logBatchCopy(from: number, to: number): string {
+  requireRange(from, to);
+  return `COPY (
+    SELECT l.seq, l.event_id::text,
+           CASE WHEN l.stream_id = e.stream_id AND l.version = e.version THEN NULL ELSE l.stream_id END,
+           CASE WHEN l.stream_id = e.stream_id AND l.version = e.version THEN NULL ELSE l.version END,
+           l.leaf_hash, e.stream_id, e.stream_type, e.version, e.type, e.command_id::text, e.prev_hash, e.hash, e.canonical
+    FROM ledger_log l LEFT JOIN ledger_events e ON e.event_id = l.event_id
+    WHERE l.seq > ${from} AND l.seq <= ${to} ORDER BY l.seq LIMIT ${to - from}
+  ) TO STDOUT (FORMAT binary)`;
 }
 
+/** The columns of {@link logBatchCopy}, in order. */
+export const LOG_BATCH_COLUMNS = [
+  'seq',
+  'event_id',
+  'log_stream_id',
+  'log_version',
+  'leaf_hash',
+  'stream_id',
+  'stream_type',
+  'version',
+  'type',
+  'command_id',
+  'prev_hash',
+  'hash',
+  'canonical',
+] as const;
+const SEQ = 0;
+const EVENT_ID = 1;
+const LOG_STREAM_ID = 2;
+const LOG_VERSION = 3;
+const LEAF_HASH = 4;
+const STREAM_ID = 5;
+const STREAM_TYPE = 6;
+const VERSION = 7;
+const TYPE = 8;
+const COMMAND_ID = 9;
+const PREV_HASH = 10;
+const HASH = 11;
+const CANONICAL = 12;
+
+/** The merkle_nodes rows that appear while the tree grows from size `from` to `to`, every level. */
+function nodesCopy(from: number, to: number): string {
+  requireRange(from, to);
+  return `COPY (
+    SELECT n.level, n.index, n.hash
+    FROM generate_series(0, ${Math.floor(Math.log2(to))}) AS lv(level),
+    LATERAL (
+      SELECT m.level, m.index, m.hash FROM merkle_nodes m
+      WHERE m.level = lv.level AND m.index >= (${from}::bigint >> lv.level) AND m.index < (${to}::bigint >> lv.level)
+      ORDER BY m.index
+    ) n
+  ) TO STDOUT (FORMAT binary)`;
+}
+
+function requireRange(from: number, to: number): void {
+  if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || to <= from) {
+    throw new RangeError(`bad seq range (${from}, ${to}]`);
+  }
+}
+
+/** What a log row and a node row take in binary COPY format, about (a claim's envelope is ~1 KiB). */
+const LOG_ROW_BYTES = 1536;
+const NODE_ROW_BYTES = 64;
+
+const CHECKPOINTS = `SELECT size, root, note FROM ledger_checkpoints WHERE size > $1 AND size <= $2 ORDER BY size`;
+
 interface LogBatch {
-  readonly rows: readonly LoggedEvent[];
+  readonly rows: CopyBatch | null;
+  /** The rows' stateless checks when a worker ran them. */
+  readonly checks: BatchChecks | null;
   readonly nodes: StoredNodes;
   readonly checkpoints: readonly StoredCheckpoint[];
 }
 
-export interface StoredCheckpoint {
-  readonly size: number;
-  readonly root: Uint8Array;
-  readonly note: string;
-}
-
-// seq as float8 arrives as a JS number (exact below 2^53); the log's own stream and version only
-// when they differ from the event's; hashes as hex, compared without making buffers.
-const LOG_BATCH = `
-  SELECT l.seq::float8 AS seq, l.event_id AS "eventId",
-         CASE WHEN l.stream_id = e.stream_id AND l.version = e.version THEN NULL ELSE l.stream_id END AS "logStreamId",
-         CASE WHEN l.stream_id = e.stream_id AND l.version = e.version THEN NULL ELSE l.version END AS "logVersion",
-         encode(l.leaf_hash, 'hex') AS "leafHash",
-         e.stream_id AS "streamId", e.stream_type AS "streamType", e.version, e.type, e.command_id AS "commandId",
-         e.prev_hash AS "prevHash", e.hash, e.canonical
-  FROM ledger_log l LEFT JOIN ledger_events e ON e.event_id = l.event_id
-  WHERE l.seq > $1 AND l.seq <= $2 ORDER BY l.seq`;
-
-// The complete subtrees that appear while the tree grows from size $1 to $2, every level.
-const NEW_NODES = `
-  SELECT n.level, n.index, encode(n.hash, 'hex') AS hash
-  FROM generate_series(0, $3::int) AS lv(level)
-  JOIN merkle_nodes n ON n.level = lv.level AND n.index >= ($1::bigint >> lv.level) AND n.index < ($2::bigint >> lv.level)`;
-
-const CHECKPOINTS = `SELECT size, root, note FROM ledger_checkpoints WHERE size > $1 AND size <= $2 ORDER BY size`;
-
 class LedgerReader {
   private readonly batchSize: number;
   private readonly checkNodes: boolean;
+  private workers: BatchCheckWorkers | null = null;
   /** The first connection: everything but the log batches it shares with the others. */
   private readonly runner: QueryRunner;
 
@@ -265,7 +309,8 @@ class LedgerReader {
       fetching.catch(() => undefined);
       fetches.set(index, fetching);
     };
-    let failure = walk.walk([], StoredNodes.none, await this.checkpoints(this.runner, -1, 0));
+    let failure = walk.walk(null, emptyNodes(), await this.checkpoints(this.runner, -1, 0));
+    this.workers = BatchCheckWorkers.start(this.options.workers ?? VERIFY_WORKERS);
     for (let index = 0; index < this.runners.length; index++) fetchAhead(index);
     try {
       for (let index = 0; failure === null && index < batches; index++) {
@@ -273,7 +318,7 @@ class LedgerReader {
         fetches.delete(index);
         fetchAhead(index + this.runners.length);
         // An empty range is a gap (or the end): the next row, if any, says which seq is missing.
-        failure = walk.walk(batch.rows, batch.nodes, batch.checkpoints);
+        failure = walk.walk(batch.rows, batch.nodes, batch.checkpoints, batch.checks ?? undefined);
         if (this.options.onProgress && walk.size >= nextProgress) {
           this.options.onProgress({ events: walk.size, streams: walk.streams });
           nextProgress = (Math.floor(walk.size / progressEvery) + 1) * progressEvery;
@@ -282,6 +327,7 @@ class LedgerReader {
     } finally {
       // Fetches ahead may still be running; they must finish before the snapshot is rolled back.
       await Promise.allSettled(fetches.values());
+      await this.workers?.close();
     }
     return failure ?? (await this.afterLog(walk));
   }
@@ -325,16 +371,20 @@ class LedgerReader {
 
   /** The log rows with seq in (from, to], the merkle_nodes that appear between those sizes and the checkpoints among them. */
   private async fetch(runner: QueryRunner, from: number, to: number): Promise<LogBatch> {
-    const rows = (await runner.query(LOG_BATCH, [from, to])) as LoggedEvent[];
-    if (rows.length === 0) return EMPTY_BATCH;
-    const nodes = this.checkNodes ? await this.nodes(runner, from, to) : StoredNodes.none;
-    return { rows, nodes, checkpoints: await this.checkpoints(runner, from, to) };
-  }
-
-  private async nodes(runner: QueryRunner, from: number, to: number): Promise<StoredNodes> {
-    const top = Math.floor(Math.log2(to));
-    const rows = (await runner.query(NEW_NODES, [from, to, top])) as Array<{ level: number; index: string; hash: string }>;
-    return StoredNodes.from(from, rows);
+    const data = await copyOut(runner, logBatchCopy(from, to), (to - from) * LOG_ROW_BYTES);
+    // A worker hashes and scans the rows while this connection reads the nodes and checkpoints.
+    const checking = this.workers?.check(data) ?? null;
+    checking?.catch(() => undefined);
+    const nodes = this.checkNodes
+      ? StoredNodes.fromCopy(from, new CopyBatch(await copyOut(runner, nodesCopy(from, to), (to - from) * 2 * NODE_ROW_BYTES), 3))
+      : emptyNodes();
+    const checkpoints = await this.checkpoints(runner, from, to);
+    if (checking !== null) {
+      const { batch, checks } = await checking;
+      return { rows: batch.rows === 0 ? null : batch, checks, nodes, checkpoints };
+    }
+    const batch = new CopyBatch(data, LOG_BATCH_COLUMNS.length);
+    return { rows: batch.rows === 0 ? null : batch, checks: null, nodes, checkpoints };
   }
 
   private async checkpoints(runner: QueryRunner, after: number, upTo: number): Promise<StoredCheckpoint[]> {
@@ -389,68 +439,268 @@ class LedgerReader {
   }
 }
 
-/** merkle_nodes rows fetched for one batch, addressable by (level, index); hashes in hex. */
-export class StoredNodes {
-  static readonly none = new StoredNodes(0, []);
+/**
+ * Runs a COPY ... TO STDOUT on the runner's connection and returns everything it sent, in one
+ * buffer (first sized to `expectedBytes`, so a batch is rarely copied while it grows).
+ */
+async function copyOut(runner: QueryRunner, sql: string, expectedBytes: number): Promise<Buffer> {
+  const client = (await runner.connect()) as PoolClient;
+  const copy = new CopyOut(sql, expectedBytes);
+  client.query(copy);
+  return copy.done;
+}
 
+/**
+ * A pg "submittable" for COPY TO STDOUT (the protocol pg-copy-streams speaks, without the
+ * stream): CopyData messages are appended to one growing buffer. They must be copied as they
+ * come, since pg reuses the memory it parsed them from.
+ */
+class CopyOut implements Submittable {
+  private data: Buffer;
+  private length = 0;
+  private failed: Error | null = null;
+  private settle!: { resolve: (data: Buffer) => void; reject: (error: Error) => void };
+  readonly done = new Promise<Buffer>((resolve, reject) => {
+    this.settle = { resolve, reject };
+  });
+
+  constructor(
+    private readonly text: string,
+    expectedBytes: number,
+  ) {
+    // At least 64 KiB: a buffer of its own rather than a slice of Buffer's shared pool, so it can move to a worker.
+    this.data = Buffer.allocUnsafe(Math.max(1 << 16, expectedBytes));
+  }
+
+  submit(connection: PgConnection): void {
+    connection.query(this.text);
+  }
+
+  handleCopyData(message: { chunk: Buffer }): void {
+    const chunk = message.chunk;
+    if (this.length + chunk.length > this.data.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.data.length * 2, this.length + chunk.length));
+      grown.set(this.data.subarray(0, this.length));
+      this.data = grown;
+    }
+    this.data.set(chunk, this.length);
+    this.length += chunk.length;
+  }
+
+  handleError(error: Error): void {
+    this.failed = error;
+    this.settle.reject(error);
+  }
+
+  handleReadyForQuery(): void {
+    if (this.failed === null) this.settle.resolve(this.data.subarray(0, this.length));
+  }
+
+  handleCopyInResponse(connection: PgConnection): void {
+    this.handleError(new Error('COPY asked for data instead of sending it'));
+    (connection as unknown as { sendCopyFail(message: string): void }).sendCopyFail('the verifier only reads');
+  }
+
+  handleCommandComplete(): void {}
+  handleRowDescription(): void {}
+  handleDataRow(): void {}
+  handlePortalSuspended(): void {}
+  handleEmptyQuery(): void {}
+}
+
+const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+const COPY_HEADER = COPY_SIGNATURE.length + 8;
+
+/**
+ * Rows in PostgreSQL's binary COPY format (a header, then per row a field count and
+ * length-prefixed fields; -1 is NULL), read in place: select a row, then read its fields.
+ */
+export class CopyBatch {
+  readonly rows: number;
+  private readonly rowStarts: number[] = [];
+  private readonly starts: Int32Array;
+  private readonly lengths: Int32Array;
+
+  /** `rowStarts`: where each row starts, when another CopyBatch over the same bytes found that already. */
+  constructor(
+    readonly data: Buffer,
+    readonly fields: number,
+    rowStarts?: readonly number[],
+  ) {
+    this.starts = new Int32Array(fields);
+    this.lengths = new Int32Array(fields);
+    if (rowStarts !== undefined) {
+      this.rowStarts = rowStarts.slice();
+      this.rows = rowStarts.length;
+      return;
+    }
+    if (data.length < COPY_HEADER || !data.subarray(0, COPY_SIGNATURE.length).equals(COPY_SIGNATURE)) {
+      throw new Error('not a binary COPY stream');
+    }
+    let pos = COPY_HEADER + data.readInt32BE(COPY_HEADER - 4);
+    for (;;) {
+      const count = data.readInt16BE(pos);
+      if (count === -1) break;
+      if (count !== fields) throw new Error(`COPY row has ${count} fields, expected ${fields}`);
+      this.rowStarts.push(pos);
+      pos += 2;
+      for (let field = 0; field < fields; field++) pos += 4 + Math.max(0, data.readInt32BE(pos));
+    }
+    this.rows = this.rowStarts.length;
+  }
+
+  get rowOffsets(): readonly number[] {
+    return this.rowStarts;
+  }
+
+  select(row: number): void {
+    let pos = this.rowStarts[row] + 2;
+    for (let field = 0; field < this.fields; field++) {
+      const length = this.data.readInt32BE(pos);
+      this.starts[field] = pos + 4;
+      this.lengths[field] = length;
+      pos += 4 + Math.max(0, length);
+    }
+  }
+
+  isNull(field: number): boolean {
+    return this.lengths[field] < 0;
+  }
+
+  start(field: number): number {
+    return this.starts[field];
+  }
+
+  length(field: number): number {
+    return this.lengths[field];
+  }
+
+  int2(field: number): number | null {
+    return this.isNull(field) ? null : this.data.readInt16BE(this.starts[field]);
+  }
+
+  int4(field: number): number | null {
+    return this.isNull(field) ? null : this.data.readInt32BE(this.starts[field]);
+  }
+
+  int8(field: number): number | null {
+    if (this.isNull(field)) return null;
+    const at = this.starts[field];
+    return this.data.readInt32BE(at) * 2 ** 32 + this.data.readUInt32BE(at + 4);
+  }
+
+  text(field: number): string | null {
+    return this.isNull(field) ? null : this.data.toString('utf8', this.starts[field], this.starts[field] + this.lengths[field]);
+  }
+
+  bytes(field: number): Buffer | null {
+    return this.isNull(field) ? null : this.data.subarray(this.starts[field], this.starts[field] + this.lengths[field]);
+  }
+}
+
+/** merkle_nodes rows fetched for one batch, addressable by (level, index), compared in place. */
+export class StoredNodes {
   private constructor(
     private readonly from: number,
-    private readonly levels: Array<Array<string | undefined>>,
+    private readonly data: Buffer,
+    /** offsets[level][index - first index of that level]: where the node's hash starts in data, or -1 when it is not 32 bytes. */
+    private readonly offsets: number[][],
   ) {}
 
-  /** `from` is the tree size before the batch; rows may come in any order. */
-  static from(from: number, rows: ReadonlyArray<{ level: number; index: string | number; hash: string }>): StoredNodes {
-    const levels: Array<Array<string | undefined>> = [];
-    for (const row of rows) {
-      const base = Math.floor(from / 2 ** row.level);
-      (levels[row.level] ??= [])[Number(row.index) - base] = row.hash;
+  /** `from` is the tree size before the batch; the rows are (level smallint, index bigint, hash bytea), in any order. */
+  static fromCopy(from: number, batch: CopyBatch): StoredNodes {
+    const offsets: number[][] = [];
+    for (let row = 0; row < batch.rows; row++) {
+      batch.select(row);
+      const level = batch.int2(0) as number;
+      const index = batch.int8(1) as number;
+      (offsets[level] ??= [])[index - Math.floor(from / 2 ** level)] = batch.length(2) === 32 ? batch.start(2) : -1;
     }
-    return new StoredNodes(from, levels);
+    return new StoredNodes(from, batch.data, offsets);
   }
 
-  get(level: number, index: number): string | undefined {
-    return this.levels[level]?.[index - Math.floor(this.from / 2 ** level)];
+  static fromNodes(from: number, nodes: ReadonlyArray<{ level: number; index: number; hash: Uint8Array }>): StoredNodes {
+    const data = Buffer.alloc(nodes.length * 32);
+    const offsets: number[][] = [];
+    nodes.forEach((node, i) => {
+      data.set(node.hash.subarray(0, 32), i * 32);
+      (offsets[node.level] ??= [])[node.index - Math.floor(from / 2 ** node.level)] = node.hash.length === 32 ? i * 32 : -1;
+    });
+    return new StoredNodes(from, data, offsets);
+  }
+
+  /** True when the stored node is `hash`, false when it is another, undefined when there is none. */
+  matches(level: number, index: number, hash: Uint8Array): boolean | undefined {
+    const offset = this.offsets[level]?.[index - Math.floor(this.from / 2 ** level)];
+    if (offset === undefined) return undefined;
+    return offset >= 0 && regionIs(this.data, offset, 32, hash);
+  }
+
+  describe(level: number, index: number): string {
+    const offset = this.offsets[level]?.[index - Math.floor(this.from / 2 ** level)];
+    if (offset === undefined) return 'missing';
+    return offset < 0 ? 'not 32 bytes' : toHex(this.data.subarray(offset, offset + 32));
   }
 }
 
-const EMPTY_BATCH: LogBatch = { rows: [], nodes: StoredNodes.none, checkpoints: [] };
-
-interface StreamHead {
-  version: number;
-  hash: string;
+function emptyNodes(): StoredNodes {
+  return StoredNodes.fromNodes(0, []);
 }
 
-/** The top-level members of an envelope, in text order, values decoded only when asked for. */
-interface EnvelopeMembers {
-  readonly count: number;
-  name(index: number): string;
-  hasName(index: number, name: string): boolean;
-  value(index: number): unknown;
+/**
+ * The last version and hash of every stream seen so far: the one part of the walk that grows
+ * with the ledger, kept compact (an index per stream id, versions and hashes in typed arrays).
+ */
+class StreamHeads {
+  private readonly index = new Map<string, number>();
+  private versions = new Int32Array(1024);
+  private hashes = new Uint8Array(1024 * 32);
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  find(streamId: string): number {
+    return this.index.get(streamId) ?? -1;
+  }
+
+  add(streamId: string, version: number, hash: Uint8Array): void {
+    const head = this.index.size;
+    if (head === this.versions.length) {
+      const versions = new Int32Array(head * 2);
+      versions.set(this.versions);
+      this.versions = versions;
+      const hashes = new Uint8Array(head * 2 * 32);
+      hashes.set(this.hashes);
+      this.hashes = hashes;
+    }
+    this.index.set(streamId, head);
+    this.update(head, version, hash);
+  }
+
+  update(head: number, version: number, hash: Uint8Array): void {
+    this.versions[head] = version;
+    this.hashes.set(hash, head * 32);
+  }
+
+  version(head: number): number {
+    return this.versions[head];
+  }
+
+  /** Whether data[start, start + length) is the lowercase hex of the head's hash. */
+  hashIsHex(head: number, data: Uint8Array, start: number, length: number): boolean {
+    return hexIs(data, start, length, this.hashes.subarray(head * 32, head * 32 + 32));
+  }
+
+  hex(head: number): string {
+    return toHex(this.hashes.subarray(head * 32, head * 32 + 32));
+  }
 }
 
-/** The slow path's view of a parsed envelope. */
-class ParsedMembers implements EnvelopeMembers {
-  private readonly names: string[];
-
-  constructor(private readonly record: Readonly<Record<string, unknown>>) {
-    this.names = Object.keys(record).sort();
-  }
-
-  get count(): number {
-    return this.names.length;
-  }
-
-  name(index: number): string {
-    return this.names[index];
-  }
-
-  hasName(index: number, name: string): boolean {
-    return this.names[index] === name;
-  }
-
-  value(index: number): unknown {
-    return this.record[this.names[index]];
-  }
+export interface StoredCheckpoint {
+  readonly size: number;
+  readonly root: Uint8Array;
+  readonly note: string;
 }
 
 /**
@@ -460,7 +710,7 @@ class ParsedMembers implements EnvelopeMembers {
 export class LedgerWalk {
   private frontier: Uint8Array[] = [];
   private treeSize = 0;
-  private readonly heads = new Map<string, StreamHead>();
+  private readonly heads = new StreamHeads();
   private checkpointCount = 0;
   private nodeCount = 0;
   private externalChecked = false;
@@ -481,21 +731,31 @@ export class LedgerWalk {
   }
 
   /**
-   * Checks the next log rows (in seq order), the stored nodes of the tree they grow and the
-   * checkpoints whose size falls among them; returns the first failure or null.
+   * Checks the next log rows (columns {@link LOG_BATCH_COLUMNS}, in seq order), the stored nodes
+   * of the tree they grow and the checkpoints whose size falls among them; returns the first
+   * failure or null. `checks` are the batch's stateless checks when they were run elsewhere (a
+   * worker); otherwise they run here.
    */
-  walk(events: readonly LoggedEvent[], nodes: StoredNodes, checkpoints: readonly StoredCheckpoint[]): LedgerFailure | null {
+  walk(
+    batch: CopyBatch | null,
+    nodes: StoredNodes,
+    checkpoints: readonly StoredCheckpoint[],
+    checks: BatchChecks | null = batch === null ? null : checkBatch(batch, this.scanner),
+  ): LedgerFailure | null {
     const leaves: Uint8Array[] = [];
     let eventFailure: LedgerFailure | null = null;
-    for (const event of events) {
-      const leaf = this.checkEvent(event, this.treeSize + leaves.length + 1);
-      if (!(leaf instanceof Uint8Array)) {
-        eventFailure = leaf;
-        break;
+    if (batch !== null && checks !== null) {
+      for (let row = 0; row < batch.rows; row++) {
+        batch.select(row);
+        const failed = this.followEvent(batch, row, this.treeSize + leaves.length + 1, checks);
+        if (failed !== null) {
+          eventFailure = failed;
+          break;
+        }
+        leaves.push(checks.hashes.subarray(row * 64 + 32, row * 64 + 64));
       }
-      leaves.push(leaf);
     }
-    return this.grow(leaves, events, nodes, checkpoints) ?? eventFailure;
+    return this.grow(leaves, batch, nodes, checkpoints) ?? eventFailure;
   }
 
   verdict(): LedgerVerified {
@@ -513,64 +773,39 @@ export class LedgerWalk {
     };
   }
 
-  private checkEvent(row: LoggedEvent, seq: number): LedgerFailure | Uint8Array {
-    if (row.seq !== seq) return failure('seq-gap', seq, `seq ${seq}`, `seq ${row.seq} follows seq ${seq - 1}`);
-    const { streamId, version, hash: recorded, canonical } = row;
-    if (streamId === null || version === null || recorded === null || canonical === null) {
-      return failure('event-missing', locate(row), `event ${row.eventId} in ledger_events`, 'no such event');
-    }
-    if (row.logStreamId !== null || row.logVersion !== null) {
-      return failure(
-        'log-mismatch',
-        locate(row),
-        `${streamId} version ${version} (the event)`,
-        `${row.logStreamId ?? streamId} version ${row.logVersion ?? version} (ledger_log)`,
-      );
-    }
-    const digest = hash('sha256', canonical, 'buffer');
-    if (!hexEquals(recorded, digest)) return failure('hash-mismatch', locate(row), toHex(digest), recorded);
-    const envelope = this.readEnvelope(canonical);
-    if (typeof envelope === 'string') return failure('not-canonical', locate(row), 'RFC 8785 canonical JSON', envelope);
-    const disagreement = envelopeProblem(envelope) ?? columnDisagreement(envelope, row);
-    if (disagreement !== null) return failure(disagreement.problem, locate(row), disagreement.expected, disagreement.actual);
-    const head = this.heads.get(streamId);
-    const next = head === undefined ? 1 : head.version + 1;
+  /**
+   * The checks of the selected row that need what came before it: its seq, its stream's last
+   * version and hash. In the order a row's problems are reported: seq, then the stateless checks
+   * (already run), then version and chain, then the leaf.
+   */
+  private followEvent(row: CopyBatch, index: number, seq: number, checks: BatchChecks): LedgerFailure | null {
+    const logged = row.int8(SEQ);
+    if (logged !== seq) return failure('seq-gap', seq, `seq ${seq}`, `seq ${logged} follows seq ${seq - 1}`);
+    if (checks.failure !== null && checks.failure.row === index) return checks.failure.failure;
+    const data = row.data;
+    const streamId = row.text(STREAM_ID) as string;
+    const version = row.int4(VERSION) as number;
+    const head = this.heads.find(streamId);
+    const next = head < 0 ? 1 : this.heads.version(head) + 1;
     if (version !== next) return failure('version-order', locate(row), `version ${next}`, `version ${version}`);
-    const prevHash = head === undefined ? null : head.hash;
-    if (row.prevHash !== prevHash) return failure('chain-broken', locate(row), `prevHash ${prevHash}`, `prevHash ${row.prevHash}`);
-    const leaf = leafHash(digest);
-    if (!hexEquals(row.leafHash, leaf)) return failure('leaf-mismatch', locate(row), toHex(leaf), row.leafHash);
-    if (head === undefined) this.heads.set(streamId, { version, hash: recorded });
-    else {
-      head.version = version;
-      head.hash = recorded;
+    // The envelope's prevHash is the prev_hash column (checked statelessly): it must be the previous hash.
+    const linked = head < 0 ? row.isNull(PREV_HASH) : this.heads.hashIsHex(head, data, row.start(PREV_HASH), row.length(PREV_HASH));
+    if (!linked) {
+      return failure('chain-broken', locate(row), `prevHash ${head < 0 ? null : this.heads.hex(head)}`, `prevHash ${row.text(PREV_HASH)}`);
     }
-    return leaf;
-  }
-
-  /** The envelope's members, or why the text is not canonical. */
-  private readEnvelope(canonical: string): EnvelopeMembers | string {
-    if (this.scanner.scan(canonical)) return this.scanner;
-    // The scanner only accepts the common shapes; anything else is settled by the reference.
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(canonical);
-    } catch (error) {
-      return `not JSON: ${message(error)}`;
+    if (checks.leafOk[index] !== 1) {
+      const leaf = checks.hashes.subarray(index * 64 + 32, index * 64 + 64);
+      return failure('leaf-mismatch', locate(row), toHex(leaf), toHex(row.bytes(LEAF_HASH) as Buffer));
     }
-    let again: string;
-    try {
-      again = canonicalize(parsed);
-    } catch (error) {
-      return message(error);
-    }
-    if (again !== canonical) return `differs from its canonical form at offset ${firstDifference(again, canonical)}`;
-    return new ParsedMembers(isObject(parsed) ? (parsed as Record<string, unknown>) : {});
+    const digest = checks.hashes.subarray(index * 64, index * 64 + 32);
+    if (head < 0) this.heads.add(streamId, version, digest);
+    else this.heads.update(head, version, digest);
+    return null;
   }
 
   private grow(
     leaves: readonly Uint8Array[],
-    events: readonly LoggedEvent[],
+    batch: CopyBatch | null,
     nodes: StoredNodes,
     checkpoints: readonly StoredCheckpoint[],
   ): LedgerFailure | null {
@@ -583,16 +818,16 @@ export class LedgerWalk {
     let next = 0;
     for (const size of [...marks, end]) {
       if (size < this.treeSize) continue;
-      const failed = this.append(leaves.slice(this.treeSize - start, size - start), events, start, nodes);
+      const failed = this.append(leaves.slice(this.treeSize - start, size - start), batch, start, nodes);
       if (failed) return failed;
       while (next < checkpoints.length && checkpoints[next].size === size) {
-        const bad = this.checkCheckpoint(checkpoints[next++], events, start);
+        const bad = this.checkCheckpoint(checkpoints[next++], batch, start);
         if (bad) return bad;
       }
       if (external && external.size === size && !this.externalChecked) {
         const root = this.root();
         if (!bytesEqual(root, external.root)) {
-          return failure('external-checkpoint-mismatch', this.at(size, events, start), toHex(root), toHex(external.root));
+          return failure('external-checkpoint-mismatch', this.at(size, batch, start), toHex(root), toHex(external.root));
         }
         this.externalChecked = true;
       }
@@ -600,20 +835,19 @@ export class LedgerWalk {
     return null;
   }
 
-  private append(leaves: readonly Uint8Array[], events: readonly LoggedEvent[], start: number, nodes: StoredNodes): LedgerFailure | null {
+  private append(leaves: readonly Uint8Array[], batch: CopyBatch | null, start: number, nodes: StoredNodes): LedgerFailure | null {
     if (leaves.length === 0) return null;
     const grown = appendLeaves(this.frontier, this.treeSize, leaves);
     if (this.checkNodes) {
       for (const node of grown.nodes) {
-        const stored = nodes.get(node.level, node.index);
-        if (stored === undefined || !hexEquals(stored, node.hash)) {
+        if (nodes.matches(node.level, node.index, node.hash) !== true) {
           // A node is complete once its last leaf is in: that leaf's seq is the first that shows it.
           const seq = (node.index + 1) * 2 ** node.level;
           return failure(
             'merkle-node-mismatch',
-            this.at(seq, events, start),
+            this.at(seq, batch, start),
             `node (${node.level}, ${node.index}) ${toHex(node.hash)}`,
-            `node (${node.level}, ${node.index}) ${stored ?? 'missing'}`,
+            `node (${node.level}, ${node.index}) ${nodes.describe(node.level, node.index)}`,
           );
         }
       }
@@ -624,8 +858,8 @@ export class LedgerWalk {
     return null;
   }
 
-  private checkCheckpoint(checkpoint: StoredCheckpoint, events: readonly LoggedEvent[], start: number): LedgerFailure | null {
-    const at = this.at(checkpoint.size, events, start);
+  private checkCheckpoint(checkpoint: StoredCheckpoint, batch: CopyBatch | null, start: number): LedgerFailure | null {
+    const at = this.at(checkpoint.size, batch, start);
     if (this.key === null) return failure('checkpoint-missing-key', at, 'a verifier key in ledger_identity', 'none');
     let signed: Checkpoint;
     try {
@@ -652,10 +886,93 @@ export class LedgerWalk {
   }
 
   /** Where a tree problem at `seq` is: with the stream and version of that seq's event when it is in this batch. */
-  private at(seq: number, events: readonly LoggedEvent[], start: number): Location {
-    const event = events[seq - start - 1];
-    return event === undefined ? { seq } : locate(event);
+  private at(seq: number, batch: CopyBatch | null, start: number): Location {
+    const row = seq - start - 1;
+    if (batch === null || row < 0 || row >= batch.rows) return { seq };
+    batch.select(row);
+    return locate(batch);
   }
+}
+
+/** What the stateless checks found in one batch. */
+export interface BatchChecks {
+  /** Per row: SHA-256 of its canonical bytes (32 bytes), then its leaf hash (32 bytes). */
+  readonly hashes: Uint8Array;
+  /** Per row: 1 when ledger_log.leaf_hash is the recomputed leaf hash. */
+  readonly leafOk: Uint8Array;
+  /** The first row whose stateless checks failed; rows after it were not checked. */
+  readonly failure: { readonly row: number; readonly failure: LedgerFailure } | null;
+}
+
+/**
+ * The checks of each row that need nothing from the rows before it — the event is there, the log
+ * row is its, its hash, canonical form, envelope and columns agree — plus its leaf hash. The
+ * costly part of verifying (hashing and scanning every envelope), so it can run in a worker.
+ */
+export function checkBatch(batch: CopyBatch, scanner: CanonicalScanner = new CanonicalScanner()): BatchChecks {
+  const hashes = new Uint8Array(batch.rows * 64);
+  const leafOk = new Uint8Array(batch.rows);
+  for (let row = 0; row < batch.rows; row++) {
+    batch.select(row);
+    const failed = checkRow(batch, row, scanner, hashes, leafOk);
+    if (failed !== null) return { hashes, leafOk, failure: { row, failure: failed } };
+  }
+  return { hashes, leafOk, failure: null };
+}
+
+function checkRow(row: CopyBatch, index: number, scanner: CanonicalScanner, hashes: Uint8Array, leafOk: Uint8Array): LedgerFailure | null {
+  const data = row.data;
+  if (row.isNull(CANONICAL) || row.isNull(HASH) || row.isNull(STREAM_ID) || row.isNull(VERSION)) {
+    return failure('event-missing', locate(row), `event ${row.text(EVENT_ID)} in ledger_events`, 'no such event');
+  }
+  if (!row.isNull(LOG_STREAM_ID) || !row.isNull(LOG_VERSION)) {
+    const streamId = row.text(STREAM_ID);
+    const version = row.int4(VERSION);
+    return failure(
+      'log-mismatch',
+      locate(row),
+      `${streamId} version ${version} (the event)`,
+      `${row.text(LOG_STREAM_ID) ?? streamId} version ${row.int4(LOG_VERSION) ?? version} (ledger_log)`,
+    );
+  }
+  const start = row.start(CANONICAL);
+  const end = start + row.length(CANONICAL);
+  const digest = hash('sha256', data.subarray(start, end), 'buffer');
+  if (!hexIs(data, row.start(HASH), row.length(HASH), digest)) {
+    return failure('hash-mismatch', locate(row), toHex(digest), row.text(HASH) as string);
+  }
+  const envelope = readEnvelope(scanner, data, start, end);
+  if (typeof envelope === 'string') return failure('not-canonical', locate(row), 'RFC 8785 canonical JSON', envelope);
+  const disagreement = envelopeProblem(envelope) ?? columnDisagreement(envelope, row);
+  if (disagreement !== null) return failure(disagreement.problem, locate(row), disagreement.expected, disagreement.actual);
+  const leaf = leafHash(digest);
+  hashes.set(digest, index * 64);
+  hashes.set(leaf, index * 64 + 32);
+  leafOk[index] = regionIs(data, row.start(LEAF_HASH), row.length(LEAF_HASH), leaf) ? 1 : 0;
+  return null;
+}
+
+/** The envelope's members, or why the bytes are not canonical. */
+function readEnvelope(scanner: CanonicalScanner, data: Buffer, start: number, end: number): EnvelopeMembers | string {
+  if (scanner.scan(data, start, end)) return scanner;
+  // The scanner only accepts the common shapes; anything else is settled by the reference.
+  const text = data.toString('utf8', start, end);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    return `not JSON: ${message(error)}`;
+  }
+  let again: string;
+  try {
+    again = canonicalize(parsed);
+  } catch (error) {
+    return message(error);
+  }
+  if (!Buffer.from(again, 'utf8').equals(data.subarray(start, end))) {
+    return `differs from its canonical form at offset ${firstDifference(again, text)}`;
+  }
+  return new ParsedMembers(isObject(parsed) ? (parsed as Record<string, unknown>) : {});
 }
 
 interface Location {
@@ -664,11 +981,11 @@ interface Location {
   readonly version?: number;
 }
 
-/** The seq, stream and version the log row names. */
-function locate(row: LoggedEvent): Location {
-  const streamId = row.logStreamId ?? row.streamId;
-  const version = row.logVersion ?? row.version;
-  return { seq: row.seq, ...(streamId === null ? {} : { streamId }), ...(version === null ? {} : { version }) };
+/** The seq, stream and version the selected log row names. */
+function locate(row: CopyBatch): Location {
+  const streamId = row.text(LOG_STREAM_ID) ?? row.text(STREAM_ID);
+  const version = row.int4(LOG_VERSION) ?? row.int4(VERSION);
+  return { seq: row.int8(SEQ), ...(streamId === null ? {} : { streamId }), ...(version === null ? {} : { version }) };
 }
 
 function failure(problem: LedgerProblem, where: number | null | Location, expected: string, actual: string): LedgerFailure {
@@ -680,11 +997,80 @@ function identityFailure(expected: string, actual: string): LedgerFailure {
   return failure('identity-mismatch', null, expected, actual);
 }
 
+/** The top-level members of an envelope, in text order; values decoded only when a check needs it. */
+interface EnvelopeMembers {
+  readonly count: number;
+  name(index: number): string;
+  hasName(index: number, name: string): boolean;
+  /** A string or scalar as JSON.parse gives it; a stand-in for an object or array. */
+  value(index: number): unknown;
+  isObject(index: number): boolean;
+  isNull(index: number): boolean;
+  isNonEmptyString(index: number): boolean;
+  isPositiveInteger(index: number): boolean;
+  isInteger(index: number, expected: number): boolean;
+  /** Whether the member is the string whose UTF-8 bytes are data[start, start + length). */
+  isText(index: number, data: Buffer, start: number, length: number): boolean;
+}
+
+/** The slow path's view of an envelope the reference parsed. */
+class ParsedMembers implements EnvelopeMembers {
+  private readonly names: string[];
+
+  constructor(private readonly record: Readonly<Record<string, unknown>>) {
+    this.names = Object.keys(record).sort();
+  }
+
+  get count(): number {
+    return this.names.length;
+  }
+
+  name(index: number): string {
+    return this.names[index];
+  }
+
+  hasName(index: number, name: string): boolean {
+    return this.names[index] === name;
+  }
+
+  value(index: number): unknown {
+    return this.record[this.names[index]];
+  }
+
+  isObject(index: number): boolean {
+    return isObject(this.value(index));
+  }
+
+  isNull(index: number): boolean {
+    return this.value(index) === null;
+  }
+
+  isNonEmptyString(index: number): boolean {
+    const value = this.value(index);
+    return typeof value === 'string' && value !== '';
+  }
+
+  isPositiveInteger(index: number): boolean {
+    const value = this.value(index);
+    return Number.isSafeInteger(value) && (value as number) > 0;
+  }
+
+  isInteger(index: number, expected: number): boolean {
+    return this.value(index) === expected;
+  }
+
+  isText(index: number, data: Buffer, start: number, length: number): boolean {
+    return this.value(index) === data.toString('utf8', start, start + length);
+  }
+}
+
 interface Disagreement {
   readonly problem: 'envelope-malformed' | 'envelope-mismatch';
   readonly expected: string;
   readonly actual: string;
 }
+
+const TEXT_MEMBERS = ['correlationId', 'causationId', 'occurredAt', 'recordedAt'] as const;
 
 function envelopeProblem(envelope: EnvelopeMembers): Disagreement | null {
   let exact = envelope.count === ENVELOPE_MEMBERS.length;
@@ -693,57 +1079,65 @@ function envelopeProblem(envelope: EnvelopeMembers): Disagreement | null {
     const names = Array.from({ length: envelope.count }, (_, i) => envelope.name(i));
     return malformed(`members ${ENVELOPE_MEMBERS.join(', ')}`, `members ${names.join(', ')}`);
   }
-  const actor = envelope.value(MEMBER.actor);
-  if (!isObject(actor)) return malformed('actor a JSON object', `actor ${describeValue(actor)}`);
-  const payload = envelope.value(MEMBER.payload);
-  if (!isObject(payload)) return malformed('payload a JSON object', `payload ${describeValue(payload)}`);
-  for (const name of TEXT_MEMBERS) {
-    const value = envelope.value(MEMBER[name]);
-    if (typeof value !== 'string' || value === '') return malformed(`${name} a non-empty string`, `${name} ${describeValue(value)}`);
+  for (const name of ['actor', 'payload'] as const) {
+    if (!envelope.isObject(MEMBER[name])) return malformed(`${name} a JSON object`, `${name} ${describeValue(envelope.value(MEMBER[name]))}`);
   }
-  const schemaVersion = envelope.value(MEMBER.schemaVersion);
-  if (!Number.isSafeInteger(schemaVersion) || (schemaVersion as number) < 1) {
-    return malformed('schemaVersion a positive integer', `schemaVersion ${describeValue(schemaVersion)}`);
+  for (const name of TEXT_MEMBERS) {
+    if (!envelope.isNonEmptyString(MEMBER[name])) return malformed(`${name} a non-empty string`, `${name} ${describeValue(envelope.value(MEMBER[name]))}`);
+  }
+  if (!envelope.isPositiveInteger(MEMBER.schemaVersion)) {
+    return malformed('schemaVersion a positive integer', `schemaVersion ${describeValue(envelope.value(MEMBER.schemaVersion))}`);
   }
   return null;
 }
-
-const TEXT_MEMBERS = ['correlationId', 'causationId', 'occurredAt', 'recordedAt'] as const;
 
 function malformed(expected: string, actual: string): Disagreement {
   return { problem: 'envelope-malformed', expected, actual };
 }
 
 /** The first envelope member that is not what its column says. */
-function columnDisagreement(envelope: EnvelopeMembers, row: LoggedEvent): Disagreement | null {
+function columnDisagreement(envelope: EnvelopeMembers, row: CopyBatch): Disagreement | null {
   return (
-    differs(envelope, 'streamId', 'stream_id', row.streamId) ??
-    differs(envelope, 'streamType', 'stream_type', row.streamType) ??
-    differs(envelope, 'version', 'version', row.version) ??
-    differs(envelope, 'eventId', 'event_id', row.eventId) ??
-    differs(envelope, 'type', 'type', row.type) ??
-    differs(envelope, 'commandId', 'command_id', row.commandId) ??
-    differs(envelope, 'prevHash', 'prev_hash', row.prevHash)
+    textDiffers(envelope, 'streamId', row, STREAM_ID) ??
+    textDiffers(envelope, 'streamType', row, STREAM_TYPE) ??
+    (envelope.isInteger(MEMBER.version, row.int4(VERSION) as number) ? null : differs(envelope, 'version', row.int4(VERSION))) ??
+    textDiffers(envelope, 'eventId', row, EVENT_ID) ??
+    textDiffers(envelope, 'type', row, TYPE) ??
+    textDiffers(envelope, 'commandId', row, COMMAND_ID) ??
+    (row.isNull(PREV_HASH)
+      ? envelope.isNull(MEMBER.prevHash)
+        ? null
+        : differs(envelope, 'prevHash', null)
+      : textDiffers(envelope, 'prevHash', row, PREV_HASH))
   );
 }
 
-function differs(envelope: EnvelopeMembers, member: EnvelopeMember, column: string, stored: unknown): Disagreement | null {
-  const value = envelope.value(MEMBER[member]);
-  if (value === stored) return null;
-  return { problem: 'envelope-mismatch', expected: `${column} ${describeValue(value)} (the envelope's ${member})`, actual: `${column} ${describeValue(stored)}` };
+/** The envelope members that have a column of their own. */
+type ColumnMember = 'streamId' | 'streamType' | 'version' | 'eventId' | 'type' | 'commandId' | 'prevHash';
+
+function textDiffers(envelope: EnvelopeMembers, member: ColumnMember, row: CopyBatch, field: number): Disagreement | null {
+  if (!row.isNull(field) && envelope.isText(MEMBER[member], row.data, row.start(field), row.length(field))) return null;
+  return differs(envelope, member, row.text(field));
 }
 
-const HEX_CODES = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
-
-/** Whether `hex` is the lowercase hex spelling of `bytes`, without building either form of the other. */
-function hexEquals(hex: string, bytes: Uint8Array): boolean {
-  if (hex.length !== bytes.length * 2) return false;
-  for (let i = 0; i < bytes.length; i++) {
-    const byte = bytes[i];
-    if (hex.charCodeAt(2 * i) !== HEX_CODES[byte >> 4] || hex.charCodeAt(2 * i + 1) !== HEX_CODES[byte & 15]) return false;
-  }
-  return true;
+function differs(envelope: EnvelopeMembers, member: ColumnMember, stored: unknown): Disagreement {
+  const column = LOG_BATCH_COLUMNS[COLUMN_OF[member]];
+  return {
+    problem: 'envelope-mismatch',
+    expected: `${column} ${describeValue(envelope.value(MEMBER[member]))} (the envelope's ${member})`,
+    actual: `${column} ${describeValue(stored)}`,
+  };
 }
+
+const COLUMN_OF: Record<ColumnMember, number> = {
+  streamId: STREAM_ID,
+  streamType: STREAM_TYPE,
+  version: VERSION,
+  eventId: EVENT_ID,
+  type: TYPE,
+  commandId: COMMAND_ID,
+  prevHash: PREV_HASH,
+};
 
 function isObject(value: unknown): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -775,6 +1169,25 @@ function firstDifference(a: string, b: string): number {
   return i;
 }
 
+/** Whether data[start, start + length) is exactly `bytes`. */
+function regionIs(data: Uint8Array, start: number, length: number, bytes: Uint8Array): boolean {
+  if (length !== bytes.length) return false;
+  for (let i = 0; i < length; i++) if (data[start + i] !== bytes[i]) return false;
+  return true;
+}
+
+const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+
+/** Whether data[start, start + length) is the lowercase hex spelling of `bytes`. */
+function hexIs(data: Uint8Array, start: number, length: number, bytes: Uint8Array): boolean {
+  if (length !== bytes.length * 2) return false;
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i];
+    if (data[start + 2 * i] !== HEX_DIGITS[byte >> 4] || data[start + 2 * i + 1] !== HEX_DIGITS[byte & 15]) return false;
+  }
+  return true;
+}
+
 /** Stand-ins for object and array member values, which the envelope checks only need the kind of. */
 const OBJECT: object = Object.freeze({});
 const ARRAY: readonly unknown[] = Object.freeze([]);
@@ -785,53 +1198,89 @@ const ESCAPED = 1;
 const INVALID = -1;
 
 /**
- * A one-pass check that a text is exactly `canonicalize(JSON.parse(text))` for the shapes events
- * take, about four times cheaper than parsing and serialising again. It accepts only what RFC
- * 8785 writes — no whitespace, members in strictly ascending UTF-16 order, numbers in ECMAScript
- * shortest form, strings escaped as JSON.stringify escapes them, no lone surrogates — so
- * `scan(text) === true` implies canonical. It may refuse a canonical text (a member name with an
- * escape, very deep nesting); the caller then asks the reference implementation.
+ * A one-pass check that UTF-8 bytes are exactly the RFC 8785 form of themselves (the bytes of
+ * `canonicalize(JSON.parse(text))`) for the shapes events take, many times cheaper than decoding,
+ * parsing and serialising again. It accepts only what RFC 8785 writes: no whitespace, members in
+ * strictly ascending order, numbers in ECMAScript shortest form, strings escaped exactly as
+ * JSON.stringify escapes them. So `scan(...) === true` implies canonical. It refuses what it
+ * cannot settle cheaply — a member name with an escape, two names whose order in bytes is not
+ * their UTF-16 order, very deep nesting — and the caller then asks the reference implementation.
+ * The bytes must be valid UTF-8 (text in a UTF8 database is).
  */
 export class CanonicalScanner implements EnvelopeMembers {
-  private text = '';
+  private data: Buffer = Buffer.alloc(0);
   private pos = 0;
-  // Where each top-level member's name and value are, in the text last scanned.
+  private end = 0;
+  // Where each top-level member's name and value are, in the bytes last scanned.
   private readonly nameStarts: number[] = [];
   private readonly nameEnds: number[] = [];
   private readonly valueStarts: number[] = [];
   private readonly valueEnds: number[] = [];
 
-  scan(text: string): boolean {
-    this.text = text;
-    this.pos = 0;
+  scan(data: Buffer, start = 0, end = data.length): boolean {
+    this.data = data;
+    this.pos = start;
+    this.end = end;
     this.nameStarts.length = 0;
     this.nameEnds.length = 0;
     this.valueStarts.length = 0;
     this.valueEnds.length = 0;
-    return text.charCodeAt(0) === 0x7b && this.object(0) && this.pos === text.length;
+    return end > start && data[start] === 0x7b && this.object(0) && this.pos === end;
   }
 
-  /** Of the text last accepted by {@link scan}: how many top-level members it has. */
+  /** Of the bytes last accepted by {@link scan}: how many top-level members they hold. */
   get count(): number {
     return this.nameStarts.length;
   }
 
   name(index: number): string {
-    return this.text.slice(this.nameStarts[index], this.nameEnds[index]);
+    return this.data.toString('utf8', this.nameStarts[index], this.nameEnds[index]);
   }
 
   hasName(index: number, name: string): boolean {
     const start = this.nameStarts[index];
-    return this.nameEnds[index] - start === name.length && this.text.startsWith(name, start);
+    if (this.nameEnds[index] - start !== name.length) return false;
+    for (let i = 0; i < name.length; i++) if (this.data[start + i] !== name.charCodeAt(i)) return false;
+    return true;
   }
 
-  /** A string or scalar as JSON.parse would give it; a stand-in for an object or array. */
   value(index: number): unknown {
-    return decodeMember(this.text, this.valueStarts[index], this.valueEnds[index]);
+    return decodeMember(this.data, this.valueStarts[index], this.valueEnds[index]);
+  }
+
+  isObject(index: number): boolean {
+    return this.data[this.valueStarts[index]] === 0x7b;
+  }
+
+  isNull(index: number): boolean {
+    return this.data[this.valueStarts[index]] === 0x6e;
+  }
+
+  isNonEmptyString(index: number): boolean {
+    return this.data[this.valueStarts[index]] === 0x22 && this.valueEnds[index] - this.valueStarts[index] > 2;
+  }
+
+  isPositiveInteger(index: number): boolean {
+    const value = integerAt(this.data, this.valueStarts[index], this.valueEnds[index]);
+    return value !== null && value > 0;
+  }
+
+  isInteger(index: number, expected: number): boolean {
+    return integerAt(this.data, this.valueStarts[index], this.valueEnds[index]) === expected;
+  }
+
+  isText(index: number, data: Buffer, start: number, length: number): boolean {
+    const from = this.valueStarts[index];
+    const to = this.valueEnds[index];
+    if (this.data[from] !== 0x22) return false;
+    // Byte for byte, unless the member needed escapes: then compare what both decode to.
+    if (to - from - 2 === length && regionIsRegion(this.data, from + 1, data, start, length)) return true;
+    const escape = this.data.indexOf(0x5c, from);
+    return escape >= 0 && escape < to && this.value(index) === data.toString('utf8', start, start + length);
   }
 
   private anyValue(depth: number): boolean {
-    switch (this.text.charCodeAt(this.pos)) {
+    switch (this.data[this.pos]) {
       case 0x7b:
         return this.object(depth);
       case 0x5b:
@@ -839,11 +1288,11 @@ export class CanonicalScanner implements EnvelopeMembers {
       case 0x22:
         return this.string() !== INVALID;
       case 0x74:
-        return this.literal('true');
+        return this.literal(TRUE);
       case 0x66:
-        return this.literal('false');
+        return this.literal(FALSE);
       case 0x6e:
-        return this.literal('null');
+        return this.literal(NULL);
       default:
         return this.number();
     }
@@ -851,9 +1300,9 @@ export class CanonicalScanner implements EnvelopeMembers {
 
   private object(depth: number): boolean {
     if (depth > MAX_DEPTH) return false;
-    const text = this.text;
+    const data = this.data;
     this.pos++;
-    if (text.charCodeAt(this.pos) === 0x7d) {
+    if (data[this.pos] === 0x7d) {
       this.pos++;
       return true;
     }
@@ -861,13 +1310,13 @@ export class CanonicalScanner implements EnvelopeMembers {
     let previousEnd = -1;
     for (;;) {
       const nameStart = this.pos;
-      if (text.charCodeAt(nameStart) !== 0x22 || this.string() !== PLAIN) return false;
+      if (data[nameStart] !== 0x22 || this.string() !== PLAIN) return false;
       const nameEnd = this.pos - 1;
-      // Strictly ascending: sorted as RFC 8785 sorts (UTF-16 code units), and no duplicates.
-      if (previousStart >= 0 && !ascending(text, previousStart, previousEnd, nameStart + 1, nameEnd)) return false;
+      // Strictly ascending as RFC 8785 sorts (UTF-16 code units), so no duplicates either.
+      if (previousStart >= 0 && !ascending(data, previousStart, previousEnd, nameStart + 1, nameEnd)) return false;
       previousStart = nameStart + 1;
       previousEnd = nameEnd;
-      if (text.charCodeAt(this.pos) !== 0x3a) return false;
+      if (data[this.pos] !== 0x3a) return false;
       const valueStart = ++this.pos;
       if (!this.anyValue(depth + 1)) return false;
       if (depth === 0) {
@@ -876,7 +1325,7 @@ export class CanonicalScanner implements EnvelopeMembers {
         this.valueStarts.push(valueStart);
         this.valueEnds.push(this.pos);
       }
-      const next = text.charCodeAt(this.pos++);
+      const next = data[this.pos++];
       if (next === 0x7d) return true;
       if (next !== 0x2c) return false;
     }
@@ -885,13 +1334,13 @@ export class CanonicalScanner implements EnvelopeMembers {
   private array(depth: number): boolean {
     if (depth > MAX_DEPTH) return false;
     this.pos++;
-    if (this.text.charCodeAt(this.pos) === 0x5d) {
+    if (this.data[this.pos] === 0x5d) {
       this.pos++;
       return true;
     }
     for (;;) {
       if (!this.anyValue(depth + 1)) return false;
-      const next = this.text.charCodeAt(this.pos++);
+      const next = this.data[this.pos++];
       if (next === 0x5d) return true;
       if (next !== 0x2c) return false;
     }
@@ -899,85 +1348,110 @@ export class CanonicalScanner implements EnvelopeMembers {
 
   /** PLAIN or ESCAPED when a string JSON.stringify would write starts at pos (and moves past it), else INVALID. */
   private string(): number {
-    const text = this.text;
+    const data = this.data;
+    const end = this.end;
     let i = this.pos + 1;
     let kind = PLAIN;
-    for (;;) {
-      // Skip what JSON.stringify leaves as it is, natively rather than char by char.
-      PLAIN_RUN.lastIndex = i;
-      PLAIN_RUN.test(text);
-      i = PLAIN_RUN.lastIndex;
-      const c = text.charCodeAt(i);
-      if (c === 0x22) {
+    while (i < end) {
+      // Jump to the next quote natively, then look only for what needs more than skipping.
+      const quote = data.indexOf(0x22, i);
+      if (quote < 0 || quote >= end) return INVALID;
+      while (i < quote) {
+        const c = data[i];
+        if (c === 0x5c) break;
+        // Bytes of multi-byte characters pass as they are: JSON.stringify leaves them unescaped.
+        if (c < 0x20) return INVALID;
+        i++;
+      }
+      if (i === quote) {
         this.pos = i + 1;
         return kind;
       }
-      if (c === 0x5c) {
-        const escape = text.charCodeAt(i + 1);
-        if (escape === 0x22 || escape === 0x5c || escape === 0x62 || escape === 0x66 || escape === 0x6e || escape === 0x72 || escape === 0x74) {
-          i += 2;
-        } else if (escape === 0x75 && isControlEscape(text, i + 2)) {
-          i += 6;
-        } else {
-          return INVALID;
-        }
-        kind = ESCAPED;
-      } else if (c >= 0xd800 && c <= 0xdbff) {
-        const low = text.charCodeAt(i + 1);
-        if (!(low >= 0xdc00 && low <= 0xdfff)) return INVALID;
+      const escape = data[i + 1];
+      if (escape === 0x22 || escape === 0x5c || escape === 0x62 || escape === 0x66 || escape === 0x6e || escape === 0x72 || escape === 0x74) {
         i += 2;
+      } else if (escape === 0x75 && isControlEscape(data, i + 2)) {
+        i += 6;
       } else {
-        // A raw control character, a lone low surrogate, or the end of the text.
         return INVALID;
       }
+      kind = ESCAPED;
     }
+    return INVALID;
   }
 
-  private literal(word: string): boolean {
-    if (!this.text.startsWith(word, this.pos)) return false;
+  private literal(word: Uint8Array): boolean {
+    if (this.pos + word.length > this.end || !regionIs(this.data, this.pos, word.length, word)) return false;
     this.pos += word.length;
     return true;
   }
 
   private number(): boolean {
-    const text = this.text;
+    const data = this.data;
     const start = this.pos;
     let i = start;
-    for (;;) {
-      const c = text.charCodeAt(i);
+    while (i < this.end) {
+      const c = data[i];
       if ((c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b || c === 0x2e || c === 0x65 || c === 0x45) i++;
       else break;
     }
     if (i === start) return false;
-    const literal = text.slice(start, i);
-    const value = Number(literal);
-    // String(value) is always valid JSON for a finite number, so equality means the literal is RFC 8785's.
-    if (!Number.isFinite(value) || String(value) !== literal) return false;
+    if (integerAt(data, start, i) === null) {
+      const literal = data.toString('latin1', start, i);
+      const value = Number(literal);
+      // String(value) is always valid JSON for a finite number, so equality means the literal is RFC 8785's.
+      if (!Number.isFinite(value) || String(value) !== literal) return false;
+    }
     this.pos = i;
     return true;
   }
 }
 
-/** Characters JSON.stringify writes unescaped inside a string (and that need no further look). */
-// eslint-disable-next-line no-control-regex -- the controls are exactly what JSON.stringify escapes
-const PLAIN_RUN = /[^"\\\u0000-\u001f\ud800-\udfff]*/y;
+const TRUE = Uint8Array.from([0x74, 0x72, 0x75, 0x65]);
+const FALSE = Uint8Array.from([0x66, 0x61, 0x6c, 0x73, 0x65]);
+const NULL = Uint8Array.from([0x6e, 0x75, 0x6c, 0x6c]);
 
-/** Whether the name in text[a, aEnd) sorts strictly before the one in text[b, bEnd), by UTF-16 code units. */
-function ascending(text: string, a: number, aEnd: number, b: number, bEnd: number): boolean {
+/**
+ * The value of data[start, end) when it is an integer written as RFC 8785 writes one (no sign
+ * but '-', no leading zero, no "-0", at most 15 digits so it is exact); otherwise null.
+ */
+function integerAt(data: Uint8Array, start: number, end: number): number | null {
+  const negative = data[start] === 0x2d;
+  const first = negative ? start + 1 : start;
+  const digits = end - first;
+  if (digits < 1 || digits > 15 || (data[first] === 0x30 && (digits > 1 || negative))) return null;
+  let value = 0;
+  for (let i = first; i < end; i++) {
+    const digit = data[i] - 0x30;
+    if (digit < 0 || digit > 9) return null;
+    value = value * 10 + digit;
+  }
+  return negative ? -value : value;
+}
+
+/**
+ * Whether the name in data[a, aEnd) sorts strictly before the one in data[b, bEnd), in UTF-16
+ * code units as RFC 8785 sorts. UTF-8 byte order is code point order, which is UTF-16 order
+ * except that characters from U+10000 (lead bytes F0..F4) sort before U+E000..U+FFFF (EE, EF) in
+ * UTF-16; there this answers false, and the caller leaves the text to the reference.
+ */
+function ascending(data: Uint8Array, a: number, aEnd: number, b: number, bEnd: number): boolean {
   const length = Math.min(aEnd - a, bEnd - b);
   for (let i = 0; i < length; i++) {
-    const x = text.charCodeAt(a + i);
-    const y = text.charCodeAt(b + i);
-    if (x !== y) return x < y;
+    const x = data[a + i];
+    const y = data[b + i];
+    if (x === y) continue;
+    if (x >= 0xee && y >= 0xee && x >= 0xf0 !== y >= 0xf0) return false;
+    return x < y;
   }
   return aEnd - a < bEnd - b;
 }
 
 /** `\u00XX` as JSON.stringify writes it: lowercase hex, only for controls without a short escape. */
-function isControlEscape(text: string, at: number): boolean {
-  if (text.charCodeAt(at) !== 0x30 || text.charCodeAt(at + 1) !== 0x30) return false;
-  const high = text.charCodeAt(at + 2);
-  const low = text.charCodeAt(at + 3);
+function isControlEscape(data: Uint8Array, at: number): boolean {
+  if (data[at] !== 0x30 || data[at + 1] !== 0x30) return false;
+  const high = data[at + 2];
+  const low = data[at + 3];
   if (high !== 0x30 && high !== 0x31) return false;
   const lowValue = low >= 0x30 && low <= 0x39 ? low - 0x30 : low >= 0x61 && low <= 0x66 ? low - 0x57 : -1;
   if (lowValue < 0) return false;
@@ -985,11 +1459,17 @@ function isControlEscape(text: string, at: number): boolean {
   return code !== 0x08 && code !== 0x09 && code !== 0x0a && code !== 0x0c && code !== 0x0d;
 }
 
-function decodeMember(text: string, start: number, end: number): unknown {
-  switch (text.charCodeAt(start)) {
+function regionIsRegion(a: Uint8Array, aStart: number, b: Uint8Array, bStart: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (a[aStart + i] !== b[bStart + i]) return false;
+  return true;
+}
+
+/** Decodes one member value of a canonical text (a scalar, or a stand-in for a container). */
+function decodeMember(data: Buffer, start: number, end: number): unknown {
+  switch (data[start]) {
     case 0x22: {
-      const inner = text.slice(start + 1, end - 1);
-      return inner.includes('\\') ? (JSON.parse(text.slice(start, end)) as string) : inner;
+      const inner = data.toString('utf8', start + 1, end - 1);
+      return inner.includes('\\') ? (JSON.parse(`"${inner}"`) as string) : inner;
     }
     case 0x7b:
       return OBJECT;
@@ -1002,6 +1482,91 @@ function decodeMember(text: string, start: number, end: number): unknown {
     case 0x66:
       return false;
     default:
-      return Number(text.slice(start, end));
+      return Number(data.toString('latin1', start, end));
   }
 }
+
+/** The worker_threads role this module takes when it is started as a batch-check worker. */
+const CHECKS_WORKER = 'ledger-verifier:batch-checks';
+
+interface CheckRequest {
+  readonly id: number;
+  readonly buffer: ArrayBuffer;
+  readonly offset: number;
+  readonly length: number;
+}
+
+type CheckReply =
+  | (CheckRequest & { readonly rowStarts: number[]; readonly hashes: Uint8Array; readonly leafOk: Uint8Array; readonly failure: BatchChecks['failure'] })
+  | { readonly id: number; readonly error: string };
+
+/**
+ * {@link checkBatch} on worker threads. A batch's bytes are moved to a worker and back (never
+ * copied); while a worker hashes one batch the main thread reads the next and walks the last.
+ */
+class BatchCheckWorkers {
+  private readonly pending = new Map<number, { resolve: (reply: CheckReply) => void; reject: (error: Error) => void }>();
+  private next = 0;
+
+  private constructor(private readonly workers: Worker[]) {
+    for (const worker of workers) {
+      worker.on('message', (reply: CheckReply) => {
+        const waiting = this.pending.get(reply.id);
+        this.pending.delete(reply.id);
+        waiting?.resolve(reply);
+      });
+      worker.on('error', (error) => this.failAll(error));
+      worker.on('exit', (code) => {
+        if (this.pending.size > 0) this.failAll(new Error(`a verifier worker exited with code ${code}`));
+      });
+    }
+  }
+
+  static start(count: number): BatchCheckWorkers | null {
+    // A worker loads this module's file; that is only possible once it is compiled to JavaScript.
+    if (count < 1 || !import.meta.url.endsWith('.js')) return null;
+    const url = new URL(import.meta.url);
+    return new BatchCheckWorkers(Array.from({ length: count }, () => new Worker(url, { workerData: CHECKS_WORKER })));
+  }
+
+  async check(data: Buffer): Promise<{ batch: CopyBatch; checks: BatchChecks }> {
+    const id = this.next++;
+    // Only a buffer of its own can be handed over; CopyOut's are, but stay safe.
+    const own = data.byteOffset === 0 && data.buffer instanceof ArrayBuffer ? data : Buffer.from(data);
+    const request: CheckRequest = { id, buffer: own.buffer as ArrayBuffer, offset: own.byteOffset, length: own.length };
+    const reply = await new Promise<CheckReply>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.workers[id % this.workers.length].postMessage(request, [request.buffer]);
+    });
+    if ('error' in reply) throw new Error(`verifier worker: ${reply.error}`);
+    const batch = new CopyBatch(Buffer.from(reply.buffer, reply.offset, reply.length), LOG_BATCH_COLUMNS.length, reply.rowStarts);
+    return { batch, checks: { hashes: reply.hashes, leafOk: reply.leafOk, failure: reply.failure } };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+
+  private failAll(error: Error): void {
+    for (const waiting of this.pending.values()) waiting.reject(error);
+    this.pending.clear();
+  }
+}
+
+function serveBatchChecks(): void {
+  const port = parentPort;
+  if (port === null) return;
+  const scanner = new CanonicalScanner();
+  port.on('message', (request: CheckRequest) => {
+    try {
+      const batch = new CopyBatch(Buffer.from(request.buffer, request.offset, request.length), LOG_BATCH_COLUMNS.length);
+      const checks = checkBatch(batch, scanner);
+      const reply: CheckReply = { ...request, rowStarts: [...batch.rowOffsets], ...checks };
+      port.postMessage(reply, [request.buffer, checks.hashes.buffer as ArrayBuffer, checks.leafOk.buffer as ArrayBuffer]);
+    } catch (error) {
+      port.postMessage({ id: request.id, error: message(error) } satisfies CheckReply);
+    }
+  });
+}
+
+if (!isMainThread && workerData === CHECKS_WORKER) serveBatchChecks();
