@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { loadConfig } from '@ledger/config';
 import { migrate } from '@ledger/database';
 import { TOKEN_USAGE, tokenCommand } from './commands/token.command.js';
@@ -13,7 +14,15 @@ commands:
       Applies pending database migrations as the schema owner and grants the application role.
   ${VERIFY_USAGE}`;
 
+/** The CLI's stdout is its answer (a token, JSON): library logs go to stderr, warnings and errors only. */
+function quietLibraryLogs(): void {
+  const toStderr = (level: string) => (message: unknown) => void process.stderr.write(`${level}: ${String(message)}\n`);
+  const silent = (): void => undefined;
+  Logger.overrideLogger({ log: silent, debug: silent, verbose: silent, fatal: toStderr('fatal'), warn: toStderr('warning'), error: toStderr('error') });
+}
+
 async function main(argv: string[]): Promise<number> {
+  quietLibraryLogs();
   const [command, ...args] = argv;
   switch (command) {
     case 'token':
