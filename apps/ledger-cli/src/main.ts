@@ -1,40 +1,32 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
-import { loadConfig } from '@ledger/config';
-import { migrate } from '@ledger/database';
-import { TOKEN_USAGE, tokenCommand } from './commands/token.command.js';
-import { VERIFY_USAGE, verifyCommand } from './commands/verify.command.js';
+import { USAGE } from './usage.js';
 import { UsageError } from './usage-error.js';
 
-const USAGE = `usage: npm run ledger -- <command> [options]
-
-commands:
-  ${TOKEN_USAGE}
-  migrate
-      Applies pending database migrations as the schema owner and grants the application role.
-  ${VERIFY_USAGE}`;
-
-/** The CLI's stdout is its answer (a token, JSON): library logs go to stderr, warnings and errors only. */
-function quietLibraryLogs(): void {
-  const toStderr = (level: string) => (message: unknown) => void process.stderr.write(`${level}: ${String(message)}\n`);
-  const silent = (): void => undefined;
-  Logger.overrideLogger({ log: silent, debug: silent, verbose: silent, fatal: toStderr('fatal'), warn: toStderr('warning'), error: toStderr('error') });
-}
+// Each command's module is loaded when it runs: `verify` need not load the Nest, HTTP and
+// migration code it never uses.
 
 async function main(argv: string[]): Promise<number> {
-  quietLibraryLogs();
   const [command, ...args] = argv;
   switch (command) {
-    case 'token':
+    case 'token': {
+      const { tokenCommand } = await import('./commands/token.command.js');
       process.stdout.write(`${tokenCommand(args, process.env)}\n`);
       return 0;
+    }
     case 'migrate': {
+      const [{ loadConfig }, { migrate }, { Logger }] = await Promise.all([import('@ledger/config'), import('@ledger/database'), import('@nestjs/common')]);
+      // stdout is the CLI's answer: library logs go to stderr, warnings and errors only.
+      const toStderr = (level: string) => (message: unknown) => void process.stderr.write(`${level}: ${String(message)}\n`);
+      const silent = (): void => undefined;
+      Logger.overrideLogger({ log: silent, debug: silent, verbose: silent, fatal: toStderr('fatal'), warn: toStderr('warning'), error: toStderr('error') });
       const applied = await migrate(loadConfig());
       process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the schema is up to date\n');
       return 0;
     }
-    case 'verify':
+    case 'verify': {
+      const { verifyCommand } = await import('./commands/verify.command.js');
       return verifyCommand(args, process.env, process);
+    }
     case undefined:
     case 'help':
     case '--help':

@@ -322,6 +322,22 @@ describe('verifyLedger (real Postgres, tampered as a superuser)', () => {
     });
   }, TEST_TIMEOUT);
 
+  it('names the seq that completes a stored Merkle node that was deleted', async () => {
+    const seq = middleSeq();
+    // The level-1 node over leaves (seq - 1) and seq when seq is even: complete once seq is in.
+    const completing = seq % 2 === 0 ? seq : seq + 1;
+    const verdict = await verifyTampered('delete_node', async (db) => {
+      expect((await db.query(`DELETE FROM merkle_nodes WHERE level = 1 AND index = $1`, [completing / 2 - 1])).rowCount).toBe(1);
+    });
+    expect(verdict).toMatchObject({
+      ok: false,
+      seq: completing,
+      streamId: at(completing).streamId,
+      problem: 'merkle-node-mismatch',
+      actual: `node (1, ${completing / 2 - 1}) missing`,
+    });
+  }, TEST_TIMEOUT);
+
   it("catches a forged checkpoint signed with the ledger's own key (it is in the database) over a wrong root", async () => {
     const size = middleSeq();
     const wrong = createHash('sha256').update('not the root').digest();

@@ -123,10 +123,12 @@ export interface LedgerVerifyOptions {
   readonly progressEvery?: number;
 }
 
-export const VERIFY_BATCH_SIZE = 10_000;
+export const VERIFY_BATCH_SIZE = 5_000;
 /** Connections reading ahead; the DataSource's pool must allow this many at once. */
 export const VERIFY_CONNECTIONS = 2;
 export const VERIFY_WORKERS = 1;
+/** Batches read (and checked) ahead of the walk. */
+const READ_AHEAD = 4;
 const PROGRESS_EVERY = 100_000;
 
 /** The members of a hashed envelope, in RFC 8785 (UTF-16) order. */
@@ -152,7 +154,8 @@ const MEMBER = Object.fromEntries(ENVELOPE_MEMBERS.map((name, i) => [name, i])) 
 /**
  * Walks the whole ledger in seq order inside one read-only snapshot and recomputes every event
  * hash, chain link, leaf, stored Merkle node, checkpoint root and signature. Stops at the first
- * problem. Memory: one batch, the tree's frontier, and the last version and hash of each stream.
+ * problem. Memory: the few batches read ahead, the tree's frontier, and the last version and hash
+ * of each stream. Takes `connections` connections from the DataSource's pool at once.
  */
 export async function verifyLedger(dataSource: DataSource, options: LedgerVerifyOptions = {}): Promise<LedgerVerdict> {
   const runners: QueryRunner[] = [];
@@ -194,8 +197,7 @@ export async function verifyLedger(dataSource: DataSource, options: LedgerVerify
  * A log batch: ledger_log rows with seq in (from, to] joined to their events, in PostgreSQL's
  * binary COPY format. The canonical text arrives as the very bytes that were hashed, and the walk
  * reads every field in place: no row objects, no UTF-16 copies of the envelopes. The log's own
- * stream and version come only when they differ from the event's. LIMIT keeps the plan an
- * ordered index scan rather than a sort of wide rows.
+ * stream and version come only when they differ from the event's.
  */
 function logBatchCopy(from: number, to: number): string {
   requireRange(from, to);
@@ -239,7 +241,26 @@ const PREV_HASH = 10;
 const HASH = 11;
 const CANONICAL = 12;
 
-/** The merkle_nodes rows that appear while the tree grows from size `from` to `to`, every level. */
+/**
+ * The merkle_nodes that appear while the tree grows from size `from` to `to`, one row per level
+ * with the hashes concatenated in index order: a few messages per batch instead of two per event.
+ * Columns: level, first index, count, total hash bytes, hashes.
+ */
+function nodeLevelsCopy(from: number, to: number): string {
+  requireRange(from, to);
+  return `COPY (
+    SELECT lv.level, n.first, n.count, n.bytes, n.hashes
+    FROM generate_series(0, ${Math.floor(Math.log2(to))}) AS lv(level),
+    LATERAL (
+      SELECT min(m.index) AS first, count(*) AS count, sum(length(m.hash))::bigint AS bytes,
+             string_agg(m.hash, ''::bytea ORDER BY m.index) AS hashes
+      FROM merkle_nodes m
+      WHERE m.level = lv.level AND m.index >= (${from}::bigint >> lv.level) AND m.index < (${to}::bigint >> lv.level)
+    ) n
+  ) TO STDOUT (FORMAT binary)`;
+}
+
+/** The same nodes one row each (level, index, hash): for a range where some are missing or malformed. */
 function nodesCopy(from: number, to: number): string {
   requireRange(from, to);
   return `COPY (
@@ -277,6 +298,8 @@ class LedgerReader {
   private readonly batchSize: number;
   private readonly checkNodes: boolean;
   private workers: BatchCheckWorkers | null = null;
+  /** The largest seq in ledger_log, in the snapshot. */
+  private lastSeq = 0;
   /** The first connection: everything but the log batches it shares with the others. */
   private readonly runner: QueryRunner;
 
@@ -296,27 +319,33 @@ class LedgerReader {
     const progressEvery = this.options.progressEvery ?? PROGRESS_EVERY;
     let nextProgress = progressEvery;
     const [{ last }] = (await this.runner.query(`SELECT coalesce(max(seq), 0) AS last FROM ledger_log`)) as Array<{ last: string }>;
-    const batches = Math.ceil(Number(last) / this.batchSize);
+    this.lastSeq = Number(last);
+    const batches = Math.ceil(this.lastSeq / this.batchSize);
 
-    // Batches are seq ranges, so each connection can fetch ahead of the walk independently: while
-    // this process hashes one batch, Postgres produces the next ones. A connection runs one query
-    // at a time (its batch's queries in turn).
+    // Batches are seq ranges, so they can be read ahead of the walk independently: while this
+    // process hashes one batch, Postgres produces the next ones. Each connection runs one query
+    // at a time (its batches' queries in turn); a worker checks a batch once its rows are in.
+    const lanes: Array<Promise<unknown>> = this.runners.map(() => Promise.resolve());
+    const ahead = Math.max(READ_AHEAD, this.runners.length);
     const fetches = new Map<number, Promise<LogBatch>>();
     const fetchAhead = (index: number): void => {
       if (index >= batches) return;
+      const lane = index % this.runners.length;
       const from = index * this.batchSize;
-      const fetching = this.fetch(this.runners[index % this.runners.length], from, from + this.batchSize);
-      fetching.catch(() => undefined);
-      fetches.set(index, fetching);
+      const fetching = lanes[lane].then(() => this.fetch(this.runners[lane], from, from + this.batchSize));
+      lanes[lane] = fetching.then((read) => read.readDone).catch(() => undefined);
+      const batch = fetching.then((read) => read.batch);
+      batch.catch(() => undefined);
+      fetches.set(index, batch);
     };
     let failure = walk.walk(null, emptyNodes(), await this.checkpoints(this.runner, -1, 0));
     this.workers = BatchCheckWorkers.start(this.options.workers ?? VERIFY_WORKERS);
-    for (let index = 0; index < this.runners.length; index++) fetchAhead(index);
+    for (let index = 0; index < ahead; index++) fetchAhead(index);
     try {
       for (let index = 0; failure === null && index < batches; index++) {
         const batch = await (fetches.get(index) as Promise<LogBatch>);
         fetches.delete(index);
-        fetchAhead(index + this.runners.length);
+        fetchAhead(index + ahead);
         // An empty range is a gap (or the end): the next row, if any, says which seq is missing.
         failure = walk.walk(batch.rows, batch.nodes, batch.checkpoints, batch.checks ?? undefined);
         if (this.options.onProgress && walk.size >= nextProgress) {
@@ -326,7 +355,7 @@ class LedgerReader {
       }
     } finally {
       // Fetches ahead may still be running; they must finish before the snapshot is rolled back.
-      await Promise.allSettled(fetches.values());
+      await Promise.allSettled([...fetches.values(), ...lanes]);
       await this.workers?.close();
     }
     return failure ?? (await this.afterLog(walk));
@@ -369,22 +398,38 @@ class LedgerReader {
     return { key, external };
   }
 
-  /** The log rows with seq in (from, to], the merkle_nodes that appear between those sizes and the checkpoints among them. */
-  private async fetch(runner: QueryRunner, from: number, to: number): Promise<LogBatch> {
+  /**
+   * Reads the log rows with seq in (from, to], the merkle_nodes that appear between those sizes
+   * and the checkpoints among them; `readDone` settles when the connection is free again, `batch`
+   * when the rows are also checked (on a worker, if there is one).
+   */
+  private async fetch(runner: QueryRunner, from: number, to: number): Promise<{ readDone: Promise<unknown>; batch: Promise<LogBatch> }> {
     const data = await copyOut(runner, logBatchCopy(from, to), (to - from) * LOG_ROW_BYTES);
     // A worker hashes and scans the rows while this connection reads the nodes and checkpoints.
     const checking = this.workers?.check(data) ?? null;
     checking?.catch(() => undefined);
-    const nodes = this.checkNodes
-      ? StoredNodes.fromCopy(from, new CopyBatch(await copyOut(runner, nodesCopy(from, to), (to - from) * 2 * NODE_ROW_BYTES), 3))
-      : emptyNodes();
-    const checkpoints = await this.checkpoints(runner, from, to);
-    if (checking !== null) {
-      const { batch, checks } = await checking;
-      return { rows: batch.rows === 0 ? null : batch, checks, nodes, checkpoints };
-    }
-    const batch = new CopyBatch(data, LOG_BATCH_COLUMNS.length);
-    return { rows: batch.rows === 0 ? null : batch, checks: null, nodes, checkpoints };
+    const reading = (async () => {
+      const nodes = this.checkNodes ? await this.nodes(runner, from, Math.min(to, this.lastSeq)) : emptyNodes();
+      return { nodes, checkpoints: await this.checkpoints(runner, from, to) };
+    })();
+    const batch = (async (): Promise<LogBatch> => {
+      const { nodes, checkpoints } = await reading;
+      if (checking !== null) {
+        const checked = await checking;
+        return { rows: checked.batch.rows === 0 ? null : checked.batch, checks: checked.checks, nodes, checkpoints };
+      }
+      const rows = new CopyBatch(data, LOG_BATCH_COLUMNS.length);
+      return { rows: rows.rows === 0 ? null : rows, checks: null, nodes, checkpoints };
+    })();
+    return { readDone: reading, batch };
+  }
+
+  private async nodes(runner: QueryRunner, from: number, to: number): Promise<StoredNodes> {
+    if (to <= from) return emptyNodes();
+    const levels = new CopyBatch(await copyOut(runner, nodeLevelsCopy(from, to), (to - from) * 2 * 32 + 4096), 5);
+    const nodes = StoredNodes.fromLevels(from, to, levels);
+    if (nodes !== null) return nodes;
+    return StoredNodes.fromCopy(from, new CopyBatch(await copyOut(runner, nodesCopy(from, to), (to - from) * 2 * NODE_ROW_BYTES), 3));
   }
 
   private async checkpoints(runner: QueryRunner, after: number, upTo: number): Promise<StoredCheckpoint[]> {
@@ -615,6 +660,26 @@ export class StoredNodes {
       const level = batch.int2(0) as number;
       const index = batch.int8(1) as number;
       (offsets[level] ??= [])[index - Math.floor(from / 2 ** level)] = batch.length(2) === 32 ? batch.start(2) : -1;
+    }
+    return new StoredNodes(from, batch.data, offsets);
+  }
+
+  /**
+   * From {@link nodeLevelsCopy} rows; null when a level is not every node of the range, each 32
+   * bytes (then only one row per node says which is which).
+   */
+  static fromLevels(from: number, to: number, batch: CopyBatch): StoredNodes | null {
+    const offsets: number[][] = [];
+    for (let row = 0; row < batch.rows; row++) {
+      batch.select(row);
+      const level = batch.int4(0) as number;
+      const first = Math.floor(from / 2 ** level);
+      const expected = Math.floor(to / 2 ** level) - first;
+      const count = batch.int8(2) as number;
+      if (count === 0 && expected === 0) continue;
+      if (count !== expected || batch.int8(1) !== first || batch.int8(3) !== 32 * count || batch.length(4) !== 32 * count) return null;
+      const start = batch.start(4);
+      offsets[level] = Array.from({ length: count }, (_, i) => start + 32 * i);
     }
     return new StoredNodes(from, batch.data, offsets);
   }

@@ -4,9 +4,6 @@ import { TokenVerifier } from '@ledger/http';
 import type { LedgerConfig } from '@ledger/config';
 import { UsageError } from '../usage-error.js';
 
-export const TOKEN_USAGE = `token --sub <opaque user id> --role <role> [--role <role> ...] [--ttl <seconds>]
-  Mints a development token (HS256, LEDGER_JWT_SECRET). Roles: ${ROLES.join(', ')}.`;
-
 export function tokenCommand(args: string[], env: NodeJS.ProcessEnv): string {
   const { values } = parseArgs({
     args,

@@ -5,12 +5,6 @@ import { parseVerifierKey } from '@ledger/proof';
 import { DataSource } from 'typeorm';
 import { UsageError } from '../usage-error.js';
 
-export const VERIFY_USAGE = `verify [--json] [--key <verifier key or file>] [--checkpoint <file>]
-      Streams the whole ledger (DATABASE_URL) and recomputes every event hash, chain link, leaf,
-      stored Merkle node, checkpoint root and signature. Exit 0 when everything checks out, else 1
-      with the first seq that does not. --key pins the verifier key instead of trusting the one in
-      the database; --checkpoint checks the ledger against a checkpoint note kept elsewhere.`;
-
 export interface VerifyRequest {
   readonly json: boolean;
   readonly trustedKey?: string;
