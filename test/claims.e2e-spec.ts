@@ -171,6 +171,15 @@ describe('one claim end to end: HTTP → Postgres ledger → sequencer → Kafka
     expect(await eventCount()).toBe(before);
   });
 
+  it('answers 503 READMODEL.BEHIND with Retry-After when asked for a version the read model has not reached', async () => {
+    const auth = { authorization: `Bearer ${api.token('u-doc-5', 'documenter')}` };
+    const filed = (await (await post('/claims', zardanaVictim, auth)).json()) as { id: string };
+    const behind = await fetch(`${api.url}/claims/${filed.id}?minVersion=2`, { headers: auth });
+    expect(behind.status).toBe(503);
+    expect(behind.headers.get('retry-after')).toBe('1');
+    expect(((await behind.json()) as { code: string }).code).toBe('READMODEL.BEHIND');
+  }, 20000);
+
   it('checks If-Match: a stale version is 412 with the current one, the right one is accepted', async () => {
     const auth = { authorization: `Bearer ${api.token('u-doc-3', 'documenter')}` };
     const filed = (await (await post('/claims', zardanaVictim, auth)).json()) as { id: string };

@@ -15,6 +15,8 @@ interface CodedError {
   message: string;
   status?: number;
   extensions?: Record<string, unknown>;
+  /** Response headers the error calls for (Retry-After on a 503, say). */
+  headers?: Record<string, string>;
 }
 
 /** The one place where errors become HTTP: RFC 9457 bodies, never a stack trace or SQL text. */
@@ -39,7 +41,7 @@ export class ProblemFilter implements ExceptionFilter {
     }
     if (isCoded(exception)) {
       const body = problem(exception.status ?? 409, exception.code, exception.message, exception.extensions ?? {});
-      return { body, headers: {} };
+      return { body, headers: exception.headers ?? {} };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();

@@ -2,12 +2,10 @@ import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ClaimErrors } from '@ledger/domain';
-import { problem, ProblemException, Roles } from '@ledger/http';
-import type { ClaimView } from '@ledger/read-models';
+import { ProblemException, Roles } from '@ledger/http';
 import type { Response } from 'express';
 import { claimIdPipe } from '../../claim-id.pipe.js';
 import { GetClaimQuery } from './get-claim.query.js';
-import { ReadModelBehindError } from './get-claim.handler.js';
 
 @ApiTags('claims')
 @ApiBearerAuth()
@@ -23,13 +21,7 @@ export class GetClaimController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<Record<string, unknown>> {
     const minVersion = parseMinVersion(minVersionText);
-    let claim: ClaimView | null;
-    try {
-      claim = await this.queries.execute(new GetClaimQuery(id, minVersion));
-    } catch (error) {
-      if (!(error instanceof ReadModelBehindError)) throw error;
-      throw new ProblemException(problem(503, error.code, error.message), { 'Retry-After': '1' });
-    }
+    const claim = await this.queries.execute(new GetClaimQuery(id, minVersion));
     if (!claim) throw ClaimErrors.notFound(id);
     response.setHeader('ETag', `"${claim.version}"`);
     return {

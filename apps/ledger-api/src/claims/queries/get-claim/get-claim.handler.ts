@@ -11,6 +11,7 @@ const POLL_MS = 25;
 export class ReadModelBehindError extends Error {
   readonly code = 'READMODEL.BEHIND';
   readonly status = 503;
+  readonly headers = { 'Retry-After': '1' };
   constructor(readonly wanted: number) {
     super(`the claim read model has not applied version ${wanted} yet`);
   }
