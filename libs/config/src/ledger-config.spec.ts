@@ -48,6 +48,10 @@ describe('loadConfig', () => {
     expect(found.join('\n')).toMatch(/KAFKA_BROKERS/);
   });
 
+  it('refuses to start with only LEDGER_JWKS_URL, which it cannot check yet', () => {
+    expect(problems({ DATABASE_URL: valid.DATABASE_URL, KAFKA_BROKERS: valid.KAFKA_BROKERS, LEDGER_JWKS_URL: 'https://id.example.org/jwks' })[0]).toMatch(/LEDGER_JWKS_URL .* not supported yet/);
+  });
+
   it('needs a way to authenticate requests', () => {
     expect(problems({ DATABASE_URL: valid.DATABASE_URL, KAFKA_BROKERS: valid.KAFKA_BROKERS })[0]).toMatch(/LEDGER_JWT_SECRET or LEDGER_JWKS_URL/);
   });
