@@ -2,3 +2,4 @@ export * from './shared/index.js';
 export * from './claim/index.js';
 export * from './incident/index.js';
 export * from './perpetrator/index.js';
+export * from './names/index.js';
