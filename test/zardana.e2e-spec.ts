@@ -3,7 +3,8 @@ import type { LedgerConfig } from '@ledger/config';
 import type pg from 'pg';
 import { LedgerUser, type CommandAnswer } from './support/ledger-client.js';
 import { startLedgerApi, type TestApp } from './support/test-app.js';
-import { freshTestLedger, superuser } from './support/test-ledger.js';
+import { runCli } from './support/ledger-process.js';
+import { eventually, freshTestLedger, superuser } from './support/test-ledger.js';
 
 /**
  * The Zardana double-tap massacre (Idlib, 2018) as a monitoring network records it: an incident,
@@ -168,7 +169,44 @@ describe('the Zardana scenario through the HTTP API', () => {
     const stored = await db.query(`SELECT canonical::jsonb -> 'payload' AS payload FROM ledger_events WHERE type = 'TestimonyRecorded' AND stream_id = $1`, [`claim-${claimIds[1]}`]);
     expect(stored.rows[0].payload.protected).toEqual({ witnessIdentity: { name: 'Witness 1', contact: '+963-000-1' } });
     expect(stored.rows[0].payload.witness).toEqual({ pseudonym: 'W-1' });
-  }, 120000);
+
+    // The figures a monitoring report quotes, from the statistics: 52 killed by the scenario's
+    // perpetrator, 10 children, 10 women; the duplicate and the retracted entry are not counted.
+    type Stats = { asOfSeq: number; total: number; buckets: Array<{ key: Record<string, string>; count: number; claimIdsSha256: string }> };
+    const stats = async (query: string): Promise<Stats> => {
+      const { status, body } = await documenter.get<Stats>(`/stats/casualties?perpetrator=russian-forces&${query}`);
+      expect(status).toBe(200);
+      return body;
+    };
+    const killed = await eventually(async () => {
+      const body = await stats('groupBy=incident');
+      return body.total === 52 ? body : undefined;
+    }, 'the statistics to count every verified claim');
+    expect(killed.buckets).toEqual([expect.objectContaining({ key: { incident: incidentId }, count: 52 })]);
+    expect((await stats('ageGroup=child')).total).toBe(10);
+    expect((await stats('sex=female&ageGroup=adult')).total).toBe(10);
+    expect((await stats('status=all')).total).toBe(52);
+    expect((await stats('protectedRole=civil-defence')).total).toBe(4);
+    const byGroup = await stats(`groupBy=ageGroup,sex&asOfSeq=${killed.asOfSeq}`);
+    expect(byGroup.buckets.map((b) => [b.key.ageGroup, b.key.sex, b.count])).toEqual([
+      ['adult', 'female', 10],
+      ['adult', 'male', 32],
+      ['child', 'female', 5],
+      ['child', 'male', 5],
+    ]);
+    const recount = await runCli(config, ['stats', '--at-seq', String(killed.asOfSeq), '--perpetrator', 'russian-forces', '--group-by', 'ageGroup,sex']);
+    expect(recount.code).toBe(0);
+    expect(JSON.parse(recount.stdout)).toEqual(byGroup);
+
+    // The incident beside its reported figures.
+    const { body: incidentView } = await documenter.get<{ totals: Record<string, unknown>; claims: unknown[] }>(`/incidents/${incidentId}`);
+    expect(incidentView.totals).toEqual({
+      reported: { killed: { min: 52, max: 52 }, children: { min: 10, max: 10 }, women: { min: 10, max: 10 }, injured: { min: 80, max: null } },
+      verified: { killed: 52, children: 10, women: 10 },
+      documented: { killed: 52, children: 10, women: 10 },
+    });
+    expect(incidentView.claims).toHaveLength(54);
+  }, 180000);
 
   it('loses and doubles no approval when verifiers approve one claim at the same time', async () => {
     const id = ok(await documenter.post('/claims', claim(30)), 201).id;

@@ -8,12 +8,18 @@ import { dataSourceOptions } from '@ledger/database';
 import { LedgerModule, LedgerSequencer } from '@ledger/event-store';
 import { AuthGuard, HEALTH_COMPONENTS, HealthController, TokenVerifier, type HealthComponent } from '@ledger/http';
 import { KafkaHealth, LedgerPublisher } from '@ledger/messaging';
-import { ClaimView, ProjectorModule, ProjectorService } from '@ledger/read-models';
+import { ClaimView, ProjectionsModule, ProjectorModule, ProjectorService } from '@ledger/read-models';
 import { FileClaimController } from './claims/commands/file-claim/file-claim.controller.js';
 import { FileClaimHandler } from './claims/commands/file-claim/file-claim.handler.js';
 import { ClaimHistoryController } from './claims/queries/claim-history/claim-history.controller.js';
 import { GetClaimController } from './claims/queries/get-claim/get-claim.controller.js';
 import { GetClaimHandler } from './claims/queries/get-claim/get-claim.handler.js';
+import { ClaimSearch } from './claims/queries/search-claims/claim-search.js';
+import { SearchClaimsController } from './claims/queries/search-claims/search-claims.controller.js';
+import { IncidentsController } from './incidents/queries/incidents.controller.js';
+import { ProjectionReplaysController } from './projections/projection-replays.controller.js';
+import { ReviewQueueController } from './review-queue/review-queue.controller.js';
+import { CasualtyStatsController } from './stats/casualty-stats.controller.js';
 import { LedgerController } from './ledger/ledger.controller.js';
 import { AttachSourceController } from './claims/commands/attach-source/attach-source.controller.js';
 import { AttachSourceHandler } from './claims/commands/attach-source/attach-source.handler.js';
@@ -65,6 +71,7 @@ export class LedgerApiModule implements OnModuleInit {
         TypeOrmModule.forFeature([ClaimView]),
         TerminusModule,
         LedgerModule,
+        ProjectionsModule,
         ...(options.withProjector ? [ProjectorModule] : []),
       ],
       controllers: [
@@ -80,8 +87,13 @@ export class LedgerApiModule implements OnModuleInit {
         LinkIncidentClaimsController,
         AttachIncidentSourceController,
         PerpetratorsController,
+        SearchClaimsController,
         GetClaimController,
         ClaimHistoryController,
+        IncidentsController,
+        CasualtyStatsController,
+        ReviewQueueController,
+        ProjectionReplaysController,
         LedgerController,
         HealthController,
       ],
@@ -103,6 +115,7 @@ export class LedgerApiModule implements OnModuleInit {
         AttachIncidentSourceHandler,
         AddPerpetratorHandler,
         GetClaimHandler,
+        ClaimSearch,
         TokenVerifier,
         { provide: APP_GUARD, useClass: AuthGuard },
         LedgerPublisher,

@@ -14,14 +14,20 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'migrate': {
-      const [{ loadConfig }, { migrate }, { Logger }] = await Promise.all([import('@ledger/config'), import('@ledger/database'), import('@nestjs/common')]);
-      // stdout is the CLI's answer: library logs go to stderr, warnings and errors only.
-      const toStderr = (level: string) => (message: unknown) => void process.stderr.write(`${level}: ${String(message)}\n`);
-      const silent = (): void => undefined;
-      Logger.overrideLogger({ log: silent, debug: silent, verbose: silent, fatal: toStderr('fatal'), warn: toStderr('warning'), error: toStderr('error') });
+      const [{ loadConfig }, { migrate }, nest] = await Promise.all([import('@ledger/config'), import('@ledger/database'), import('@nestjs/common')]);
+      quietLibraryLogs(nest);
       const applied = await migrate(loadConfig());
       process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the schema is up to date\n');
       return 0;
+    }
+    case 'stats': {
+      const { statsCommand } = await import('./commands/stats.command.js');
+      return statsCommand(args, process.env, process);
+    }
+    case 'replay': {
+      quietLibraryLogs(await import('@nestjs/common'));
+      const { replayCommand } = await import('./commands/replay.command.js');
+      return replayCommand(args, process);
     }
     case 'verify': {
       const { verifyCommand } = await import('./commands/verify.command.js');
@@ -35,6 +41,13 @@ async function main(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
+}
+
+/** stdout is the CLI's answer: library logs go to stderr, warnings and errors only. */
+function quietLibraryLogs({ Logger }: typeof import('@nestjs/common')): void {
+  const toStderr = (level: string) => (message: unknown) => void process.stderr.write(`${level}: ${String(message)}\n`);
+  const silent = (): void => undefined;
+  Logger.overrideLogger({ log: silent, debug: silent, verbose: silent, fatal: toStderr('fatal'), warn: toStderr('warning'), error: toStderr('error') });
 }
 
 main(process.argv.slice(2)).then(

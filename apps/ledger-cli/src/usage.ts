@@ -14,9 +14,22 @@ export const VERIFY_USAGE = `verify [--json] [--key <verifier key or file>] [--c
       with the first seq that does not. --key pins the verifier key instead of trusting the one in
       the database; --checkpoint checks the ledger against a checkpoint note kept elsewhere.`;
 
+export const STATS_USAGE = `stats [--at-seq <n>] [--group-by <dim,...>] [--status <status|all>] [--<dimension> <value>] [--from <date>] [--to <date>] [--csv]
+      Recomputes GET /stats/casualties from the ledger's own events as it stood at seq n (default:
+      all of it): the same buckets, counts and claim-id hashes the API publishes for that seq.
+      Dimensions: perpetrator, month, year, governorate, cause, age-group, sex, protected-role,
+      civilian-status, incident.`;
+
+export const REPLAY_USAGE = `replay <projection> --actor <opaque user id> [--role auditor|admin] [--swap] [--json]
+      Rebuilds a read model (claims, incidents) from the start of the Kafka topic beside the live
+      one, compares row counts and checksums per table, swaps them only with --swap, and records
+      the replay in the ledger. Exit 0 when they match (or were swapped), 1 when they differ.`;
+
 export const USAGE = `usage: npm run ledger -- <command> [options]
 
 commands:
   ${TOKEN_USAGE}
   ${MIGRATE_USAGE}
-  ${VERIFY_USAGE}`;
+  ${VERIFY_USAGE}
+  ${STATS_USAGE}
+  ${REPLAY_USAGE}`;

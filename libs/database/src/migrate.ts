@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { LedgerConfig } from '@ledger/config';
 import { LEASES, LEDGER_LOCK_SPACE, LEDGER_TABLES } from '@ledger/event-store';
-import { READ_MODEL_TABLES } from '@ledger/read-models';
+import { READ_SIDE_TABLES, SHADOW_SCHEMA } from '@ledger/read-models';
 import { DataSource } from 'typeorm';
 import { ENTITIES, MIGRATIONS } from './data-source-options.js';
 import { LedgerTypeOrmLogger } from './typeorm-logger.js';
@@ -51,7 +51,14 @@ async function grantApplicationRole(owner: DataSource, config: LedgerConfig): Pr
   }
   await owner.query(`GRANT USAGE ON SEQUENCE ledger_events_id_seq TO ${role}`);
   for (const table of MUTABLE_LEDGER_STATE) await owner.query(`GRANT SELECT, INSERT, UPDATE ON ${table} TO ${role}`);
-  for (const table of READ_MODEL_TABLES) await owner.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${table} TO ${role}`);
+  // Read models are rebuilt from the feed: the application may rewrite them, and replays build
+  // them afresh in the shadow schema before an auditor compares or swaps them.
+  await owner.query(`GRANT USAGE ON SCHEMA ${SHADOW_SCHEMA} TO ${role}`);
+  for (const table of READ_SIDE_TABLES) {
+    for (const schema of ['public', SHADOW_SCHEMA]) {
+      await owner.query(`GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ${schema}.${table} TO ${role}`);
+    }
+  }
 }
 
 function quoteIdent(name: string): string {

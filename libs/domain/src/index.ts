@@ -2,4 +2,5 @@ export * from './shared/index.js';
 export * from './claim/index.js';
 export * from './incident/index.js';
 export * from './perpetrator/index.js';
+export * from './audit/index.js';
 export * from './names/index.js';

@@ -1,4 +1,4 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import type { FieldProblem } from '@ledger/domain';
 import { ProblemException } from './problem.js';
 
@@ -15,16 +15,35 @@ export function fieldProblems(errors: ValidationError[], base = ''): FieldProble
   return problems;
 }
 
-/** whitelist + forbidNonWhitelisted: members the contract does not define are rejected, never dropped. */
+/**
+ * whitelist + forbidNonWhitelisted: members the contract does not define are rejected, never
+ * dropped. A query string's problems are named `query:<parameter>`, a body's by JSON Pointer.
+ */
+class LedgerValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      transform: true,
+      validationError: { target: false, value: false },
+      exceptionFactory: (errors) => ProblemException.badRequest('REQUEST.INVALID', fieldProblems(errors)),
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    try {
+      return await super.transform(value, metadata);
+    } catch (error) {
+      if (metadata.type !== 'query' || !(error instanceof ProblemException) || !Array.isArray(error.body.errors)) throw error;
+      const errors = error.body.errors.map(({ path, message }) => ({ path: `query:${path.slice(1).replace(/\//g, '.')}`, message }));
+      throw ProblemException.badRequest('REQUEST.INVALID', errors);
+    }
+  }
+}
+
 export function ledgerValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
-    whitelist: true,
-    forbidNonWhitelisted: true,
-    forbidUnknownValues: true,
-    transform: true,
-    validationError: { target: false, value: false },
-    exceptionFactory: (errors) => ProblemException.badRequest('REQUEST.INVALID', fieldProblems(errors)),
-  });
+  return new LedgerValidationPipe();
 }
 
 /**

@@ -29,8 +29,22 @@ export function createKafka(config: LedgerConfig, clientId: string): Kafka {
   });
 }
 
-/** The ledger topic: created by the application, kept forever (retention.ms = -1). */
-export async function ensureLedgerTopic(kafka: Kafka, topic: string, partitions = 6): Promise<void> {
+const ensuring = new Map<string, Promise<void>>();
+
+/**
+ * The ledger topic: created by the application, kept forever (retention.ms = -1). Callers in one
+ * process (the publisher and every projection's consumer) share one attempt, so they do not race
+ * each other into the broker's "topic already exists".
+ */
+export function ensureLedgerTopic(kafka: Kafka, topic: string, partitions = 6): Promise<void> {
+  const pending = ensuring.get(topic);
+  if (pending) return pending;
+  const attempt = createLedgerTopic(kafka, topic, partitions).finally(() => ensuring.delete(topic));
+  ensuring.set(topic, attempt);
+  return attempt;
+}
+
+async function createLedgerTopic(kafka: Kafka, topic: string, partitions: number): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -13,7 +13,12 @@ export interface FeedMessage {
 /** What a consumer of the feed does with one partition's batch, idempotently (skip seq <= applied). */
 export type FeedBatchHandler = (position: { topic: string; partition: number }, messages: FeedMessage[]) => Promise<void>;
 
-export class ForeignOriginError extends Error {
+/** A reason to stop consuming and say so, rather than retry: retrying would fail the same way. */
+export class FeedStoppedError extends Error {
+  override readonly name: string = 'FeedStoppedError';
+}
+
+export class ForeignOriginError extends FeedStoppedError {
   override readonly name = 'ForeignOriginError';
 }
 
@@ -54,7 +59,7 @@ export class LedgerFeedConsumer {
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 300, maxRetryTime: 5000 },
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart) this.stopReason = `consumer crashed: ${payload.error.message}`;
+      if (!payload.restart && this.stopReason === null) this.stopReason = `consumer crashed: ${payload.error.message}`;
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [this.config.KAFKA_TOPIC], fromBeginning: true });
@@ -69,16 +74,21 @@ export class LedgerFeedConsumer {
     this.consumer = null;
   }
 
+  /** Nothing of this batch is committed: after a fix and a restart it is read again. */
+  private stopOn(error: FeedStoppedError): never {
+    this.stopReason = error.message;
+    this.logger.error(`${error.message}; consumer stopped`);
+    setImmediate(() => void this.stop());
+    throw error;
+  }
+
   private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
     if (!isRunning() || isStale() || batch.messages.length === 0) return;
     const messages: FeedMessage[] = [];
     for (const message of batch.messages) {
       const origin = message.headers?.origin?.toString();
       if (origin !== this.config.LEDGER_ORIGIN) {
-        this.stopReason = `topic ${batch.topic} carries events of ledger "${origin ?? '(none)'}", not "${this.config.LEDGER_ORIGIN}"`;
-        this.logger.error(`${this.stopReason}; consumer stopped`);
-        setImmediate(() => void this.stop());
-        throw new ForeignOriginError(this.stopReason);
+        this.stopOn(new ForeignOriginError(`topic ${batch.topic} carries events of ledger "${origin ?? '(none)'}", not "${this.config.LEDGER_ORIGIN}"`));
       }
       messages.push({
         seq: Number(message.headers?.seq?.toString()),
@@ -86,7 +96,12 @@ export class LedgerFeedConsumer {
         value: message.value?.toString() ?? '',
       });
     }
-    await this.handle({ topic: batch.topic, partition: batch.partition }, messages);
+    try {
+      await this.handle({ topic: batch.topic, partition: batch.partition }, messages);
+    } catch (error) {
+      if (error instanceof FeedStoppedError) this.stopOn(error);
+      throw error;
+    }
     resolveOffset(batch.messages[batch.messages.length - 1].offset);
     await commitOffsetsIfNecessary();
     await heartbeat();

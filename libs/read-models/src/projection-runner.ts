@@ -1,54 +1,70 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { FeedEvent } from './feed-event.js';
-import { PROJECTIONS, type Projection } from './projection.js';
+import { SHADOW_SCHEMA } from './migrations/1764144000000-read-side.js';
+import { advanceWatermark, type Watermark } from './progress/watermark.js';
+import type { Projection } from './projection.js';
 
 export interface FeedPosition {
   topic: string;
   partition: number;
 }
 
+/** Where a projection's tables live: the live ones, or the shadow copies a replay builds. */
+export type ProjectionTarget = 'live' | 'shadow';
+
 /**
- * Applies feed events to every projection in one transaction per batch, together with each
- * projection's checkpoint; anything at or below a checkpoint is a redelivery and is skipped.
+ * Applies one partition's batch to one projection in one transaction, together with its
+ * checkpoint for that partition and its watermark; anything at or below the checkpoint is a
+ * redelivery and is skipped, so a restart or a rebalance changes nothing twice.
  */
 @Injectable()
 export class ProjectionRunner {
-  constructor(
-    private readonly dataSource: DataSource,
-    @Inject(PROJECTIONS) private readonly projections: Projection[],
-  ) {}
+  constructor(private readonly dataSource: DataSource) {}
 
-  /** Returns how many (projection, event) pairs were applied, skipping redeliveries. */
-  async applyBatch(position: FeedPosition, events: FeedEvent[]): Promise<number> {
+  /** Returns how many events the projection applied (redeliveries and other types not counted). */
+  async applyBatch(projection: Projection, position: FeedPosition, events: FeedEvent[], target: ProjectionTarget = 'live'): Promise<number> {
     if (events.length === 0) return 0;
     return this.dataSource.transaction(async (manager) => {
-      let applied = 0;
-      for (const projection of this.projections) {
-        const rows: Array<{ last_seq: string }> = await manager.query(
-          `SELECT last_seq FROM projection_checkpoints
-           WHERE projection = $1 AND topic = $2 AND partition = $3 FOR UPDATE`,
-          [projection.name, position.topic, position.partition],
-        );
-        let last = rows.length > 0 ? Number(rows[0].last_seq) : 0;
-        const start = last;
-        for (const event of events) {
-          if (event.seq <= last) continue;
-          if (projection.canHandle(event.type)) {
-            await projection.apply(manager, event);
-            applied += 1;
-          }
-          last = event.seq;
-        }
-        if (last === start) continue;
-        await manager.query(
-          `INSERT INTO projection_checkpoints (projection, topic, partition, last_seq, updated_at)
-           VALUES ($1, $2, $3, $4, now())
-           ON CONFLICT (projection, topic, partition) DO UPDATE SET last_seq = EXCLUDED.last_seq, updated_at = now()`,
-          [projection.name, position.topic, position.partition, last],
-        );
-      }
-      return applied;
+      if (target === 'shadow') await manager.query(`SET LOCAL search_path TO ${SHADOW_SCHEMA}, public`);
+      const rows: Array<{ last_seq: string }> = await manager.query(
+        `SELECT last_seq FROM projection_checkpoints
+         WHERE projection = $1 AND topic = $2 AND partition = $3 FOR UPDATE`,
+        [projection.name, position.topic, position.partition],
+      );
+      const last = rows.length > 0 ? Number(rows[0].last_seq) : 0;
+      const fresh = events.filter((event) => event.seq > last);
+      if (fresh.length === 0) return 0;
+      const handled = fresh.filter((event) => projection.canHandle(event.type));
+      if (handled.length > 0) await projection.applyBatch(manager, handled);
+      await manager.query(
+        `INSERT INTO projection_checkpoints (projection, topic, partition, last_seq, updated_at)
+         VALUES ($1, $2, $3, $4, now())
+         ON CONFLICT (projection, topic, partition) DO UPDATE SET last_seq = EXCLUDED.last_seq, updated_at = now()`,
+        [projection.name, position.topic, position.partition, fresh[fresh.length - 1].seq],
+      );
+      await this.advance(manager, projection.name, fresh.map((event) => event.seq));
+      return handled.length;
     });
   }
+
+  private async advance(manager: EntityManager, projection: string, seqs: number[]): Promise<void> {
+    const rows: Array<{ watermark: string; pending: Watermark['pending'] }> = await manager.query(
+      `SELECT watermark, pending FROM projection_progress WHERE projection = $1 FOR UPDATE`,
+      [projection],
+    );
+    const current: Watermark = rows.length > 0 ? { seq: Number(rows[0].watermark), pending: rows[0].pending } : { seq: 0, pending: [] };
+    const next = advanceWatermark(current, seqs);
+    await manager.query(
+      `INSERT INTO projection_progress (projection, watermark, pending) VALUES ($1, $2, $3::jsonb)
+       ON CONFLICT (projection) DO UPDATE SET watermark = EXCLUDED.watermark, pending = EXCLUDED.pending`,
+      [projection, next.seq, JSON.stringify(next.pending)],
+    );
+  }
+}
+
+/** The seq up to which a projection reflects the whole ledger (0 before it applied anything). */
+export async function projectionWatermark(manager: Pick<EntityManager, 'query'>, projection: string): Promise<number> {
+  const rows: Array<{ watermark: string }> = await manager.query(`SELECT watermark FROM projection_progress WHERE projection = $1`, [projection]);
+  return rows.length > 0 ? Number(rows[0].watermark) : 0;
 }

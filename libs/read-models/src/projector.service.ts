@@ -1,49 +1,61 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { LedgerConfig } from '@ledger/config';
 import { Doorbell } from '@ledger/event-store';
 import { LedgerFeedConsumer, type FeedMessage } from '@ledger/messaging';
 import type { FeedEvent } from './feed-event.js';
+import { PROJECTIONS, type Projection } from './projection.js';
 import { ProjectionRunner } from './projection-runner.js';
 
-/** Feeds the ledger topic into the read models through one consumer group. */
+/** The consumer group of one projection on one topic: stable, so offsets survive restarts. */
+export function projectionGroupId(projection: string, topic: string): string {
+  return `ledger-projection.${projection}.${topic}`;
+}
+
+/**
+ * Feeds the ledger topic into the read models: one consumer group per projection, so a slow or
+ * stopped projection holds back no other. A projection that meets an event it cannot apply stops
+ * there, and `check()` (GET /health) names it until a fixed build is restarted.
+ */
 @Injectable()
 export class ProjectorService implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly name = 'projector';
   private readonly logger = new Logger(ProjectorService.name);
-  private readonly consumer: LedgerFeedConsumer;
+  private readonly consumers: Array<{ projection: Projection; consumer: LedgerFeedConsumer }>;
   private readonly doorbell = new Doorbell();
   private starting: Promise<void> = Promise.resolve();
   private stopping = false;
 
-  constructor(config: LedgerConfig, runner: ProjectionRunner) {
-    // A stable group id per topic: offsets survive restarts, and redeliveries are skipped by seq.
-    this.consumer = new LedgerFeedConsumer(config, `ledger-projector.${config.KAFKA_TOPIC}`, (position, messages) =>
-      runner.applyBatch(position, messages.map(toFeedEvent)).then(() => undefined),
-    );
+  constructor(config: LedgerConfig, runner: ProjectionRunner, @Inject(PROJECTIONS) projections: Projection[]) {
+    this.consumers = projections.map((projection) => ({
+      projection,
+      consumer: new LedgerFeedConsumer(config, projectionGroupId(projection.name, config.KAFKA_TOPIC), (position, messages) =>
+        runner.applyBatch(projection, position, messages.map(toFeedEvent)).then(() => undefined),
+      ),
+    }));
   }
 
-  /** Joining the group can take a rebalance; the app serves meanwhile and /health says so. */
+  /** Joining a group can take a rebalance; the app serves meanwhile and /health says so. */
   onApplicationBootstrap(): void {
-    this.starting = this.startWithRetries();
+    this.starting = Promise.all(this.consumers.map(({ projection, consumer }) => this.startWithRetries(projection, consumer))).then(() => undefined);
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
     this.doorbell.ring();
     await this.starting;
-    await this.consumer.stop();
+    await Promise.all(this.consumers.map(({ consumer }) => consumer.stop()));
   }
 
-  private async startWithRetries(): Promise<void> {
+  private async startWithRetries(projection: Projection, consumer: LedgerFeedConsumer): Promise<void> {
     let backoff = 500;
     while (!this.stopping) {
       try {
-        await this.consumer.start();
-        this.logger.log('consuming the ledger feed');
+        await consumer.start();
+        this.logger.log(`projection ${projection.name} consuming the ledger feed`);
         return;
       } catch (error) {
-        this.logger.warn(`the projector cannot consume yet, retrying in ${backoff} ms: ${error instanceof Error ? error.message : String(error)}`);
-        await this.consumer.stop().catch(() => undefined);
+        this.logger.warn(`projection ${projection.name} cannot consume yet, retrying in ${backoff} ms: ${error instanceof Error ? error.message : String(error)}`);
+        await consumer.stop().catch(() => undefined);
         await this.doorbell.wait(backoff);
         backoff = Math.min(backoff * 2, 10000);
       }
@@ -51,11 +63,12 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async check(): Promise<string | null> {
-    return this.consumer.problem;
+    const problems = this.consumers.flatMap(({ projection, consumer }) => (consumer.problem ? [`${projection.name}: ${consumer.problem}`] : []));
+    return problems.length > 0 ? problems.join('; ') : null;
   }
 }
 
-function toFeedEvent(message: FeedMessage): FeedEvent {
+export function toFeedEvent(message: FeedMessage): FeedEvent {
   const event = JSON.parse(message.value) as FeedEvent;
   if (event.seq !== message.seq) throw new Error(`message header seq ${message.seq} disagrees with its envelope`);
   return event;

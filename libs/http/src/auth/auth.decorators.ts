@@ -21,3 +21,9 @@ export const CurrentActor = createParamDecorator((_: unknown, context: Execution
   if (!request.actor) throw new Error('CurrentActor used on a route without @Roles');
   return request.actor;
 });
+
+/** Every role the caller's token carries (for reads that depend on more than the role recorded). */
+export const CurrentRoles = createParamDecorator((_: unknown, context: ExecutionContext): readonly Role[] => {
+  const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+  return request.principal?.roles ?? [];
+});

@@ -1,26 +1,70 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { ClaimDetails, ClaimStatus } from '@ledger/domain';
+import type { ClaimStatus, FiledClaim } from '@ledger/domain';
+import type { DisputeView } from './claim-record.js';
 
-/** The claim as GET /claims/{id} shows it, built only from the event feed. */
+const bigintNumber = { to: (v: number) => v, from: (v: string | null) => (v === null ? null : Number(v)) };
+
+/**
+ * The claim as readers see it, built only from the event feed: the domain state of the claim
+ * (`state`), what a reader is shown, and the columns searches and the review queue filter on.
+ */
 @Entity({ name: 'claim_view' })
 export class ClaimView {
   @PrimaryColumn('uuid') id!: string;
   @Column('integer') version!: number;
   @Column('text') status!: ClaimStatus;
   @Column('text', { nullable: true }) grade!: string | null;
-  @Column('jsonb') victim!: ClaimDetails['victim'];
-  @Column('jsonb') death!: ClaimDetails['death'];
-  @Column('jsonb') place!: ClaimDetails['place'];
-  @Column('text') cause!: ClaimDetails['cause'];
-  @Column('text') perpetrator!: string;
-  @Column('uuid', { name: 'incident_id', nullable: true }) incidentId!: string | null;
-  @Column('uuid', { name: 'duplicate_of', nullable: true }) duplicateOf!: string | null;
-  @Column('jsonb') testimony!: unknown[];
-  @Column('jsonb') sources!: unknown[];
-  @Column('jsonb') verifications!: unknown[];
-  @Column('jsonb') disputes!: unknown[];
+  @Column('jsonb') state!: FiledClaim;
+  @Column('jsonb') testimony!: Array<Record<string, unknown>>;
+  @Column('jsonb') sources!: Array<Record<string, unknown>>;
+  @Column('jsonb') verifications!: Array<Record<string, unknown>>;
+  @Column('jsonb') disputes!: DisputeView[];
   @Column('text', { name: 'filed_by' }) filedBy!: string;
   @Column('timestamptz', { name: 'filed_at' }) filedAt!: Date;
-  @Column('bigint', { name: 'last_seq', transformer: { to: (v: number) => v, from: (v: string) => Number(v) } })
-  lastSeq!: number;
+  @Column('bigint', { name: 'filed_seq', transformer: bigintNumber }) filedSeq!: number;
+  @Column('bigint', { name: 'last_seq', transformer: bigintNumber }) lastSeq!: number;
+  @Column('timestamptz', { name: 'updated_at' }) updatedAt!: Date;
+  @Column('text') perpetrator!: string;
+  @Column('text') cause!: string;
+  @Column('text') governorate!: string;
+  @Column('text') sex!: string;
+  @Column('text', { name: 'age_group' }) ageGroup!: string;
+  @Column('text', { name: 'civilian_status' }) civilianStatus!: string;
+  @Column('text', { name: 'protected_role', nullable: true }) protectedRole!: string | null;
+  @Column('uuid', { name: 'incident_id', nullable: true }) incidentId!: string | null;
+  @Column('uuid', { name: 'duplicate_of', nullable: true }) duplicateOf!: string | null;
+  @Column('date', { name: 'death_from', nullable: true }) deathFrom!: string | null;
+  @Column('date', { name: 'death_to', nullable: true }) deathTo!: string | null;
+  @Column('text', { name: 'death_month', nullable: true }) deathMonth!: string | null;
+  @Column('text', { name: 'death_year', nullable: true }) deathYear!: string | null;
+  /** Folded Arabic and Latin name tokens and their consonant skeletons (trigram-indexed). */
+  @Column('text', { name: 'name_key' }) nameKey!: string;
+  @Column('integer') evidence!: number;
+  /** Who filed it or recorded its testimony: never its reviewers. */
+  @Column('text', { array: true }) involved!: string[];
+  /** Approvals since the claim last entered review. */
+  @Column('text', { array: true }) approvals!: string[];
+  /** Who opened the disputes still open: never their resolvers. */
+  @Column('text', { name: 'dispute_openers', array: true }) disputeOpeners!: string[];
+}
+
+/** One stretch of a claim's statistical facts: valid for seqs in [from_seq, to_seq). */
+@Entity({ name: 'claim_facts' })
+export class ClaimFact {
+  @PrimaryColumn('uuid', { name: 'claim_id' }) claimId!: string;
+  @PrimaryColumn('bigint', { name: 'from_seq', transformer: bigintNumber }) fromSeq!: number;
+  @Column('bigint', { name: 'to_seq', nullable: true, transformer: bigintNumber }) toSeq!: number | null;
+  @Column('text') status!: ClaimStatus;
+  @Column('text') perpetrator!: string;
+  @Column('text') cause!: string;
+  @Column('text') governorate!: string;
+  @Column('text') sex!: string;
+  @Column('text', { name: 'age_group' }) ageGroup!: string;
+  @Column('text', { name: 'civilian_status' }) civilianStatus!: string;
+  @Column('text', { name: 'protected_role', nullable: true }) protectedRole!: string | null;
+  @Column('uuid', { name: 'incident_id', nullable: true }) incident!: string | null;
+  @Column('text', { name: 'death_month', nullable: true }) month!: string | null;
+  @Column('text', { name: 'death_year', nullable: true }) year!: string | null;
+  @Column('date', { name: 'death_from', nullable: true }) deathFrom!: string | null;
+  @Column('date', { name: 'death_to', nullable: true }) deathTo!: string | null;
 }

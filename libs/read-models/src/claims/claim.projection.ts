@@ -1,130 +1,240 @@
 import { Injectable } from '@nestjs/common';
-import { claimEventFromStored, isClaimEventType, type ClaimEvent } from '@ledger/domain';
+import { isClaimEventType, nameSearchKey, type FiledClaim } from '@ledger/domain';
 import type { EntityManager } from 'typeorm';
 import type { FeedEvent } from '../feed-event.js';
-import type { Projection } from '../projection.js';
-import { ClaimView } from './claim-view.entity.js';
+import { UnappliableEventError, type Projection } from '../projection.js';
+import { claimFacts, foldClaimRecord, sameFacts, type ClaimFacts, type ClaimRecord, type DisputeView } from './claim-record.js';
 
 const CLAIM_STREAM_PREFIX = 'claim-';
 
-/** The claim as readers see it. Protected personal data (witness identities) never lands here. */
+interface StoredRecordRow {
+  id: string;
+  version: number;
+  state: FiledClaim;
+  testimony: ClaimRecord['testimony'];
+  sources: ClaimRecord['sources'];
+  verifications: ClaimRecord['verifications'];
+  disputes: DisputeView[];
+  filed_at: Date;
+  filed_seq: string;
+  last_seq: string;
+  updated_at: Date;
+}
+
+interface FactsStretch extends ClaimFacts {
+  claimId: string;
+  fromSeq: number;
+  toSeq: number | null;
+}
+
+/**
+ * Claims as readers search, count and review them. A batch is folded in memory (one read of the
+ * claims it touches, one write of each table), which is what lets a replay run at feed speed.
+ * `claim_facts` keeps every stretch of a claim's statistical facts, so counts "as of seq n" are
+ * exact even while partitions are applied out of global order.
+ */
 @Injectable()
 export class ClaimProjection implements Projection {
   readonly name = 'claims';
+  readonly tables = ['claim_view', 'claim_facts'] as const;
 
   canHandle(type: string): boolean {
     return isClaimEventType(type);
   }
 
-  async apply(manager: EntityManager, feed: FeedEvent): Promise<void> {
-    const event = claimEventFromStored(feed.type, feed.schemaVersion, feed.payload);
-    const id = feed.streamId.slice(CLAIM_STREAM_PREFIX.length);
-    if (event.type === 'ClaimFiled') {
-      const { claimId, filedBy, ...details } = event.data;
-      await manager
-        .createQueryBuilder()
-        .insert()
-        .into(ClaimView)
-        .values({
-          id: claimId,
-          version: feed.version,
-          status: 'submitted',
-          grade: null,
-          victim: details.victim,
-          death: details.death,
-          place: details.place,
-          cause: details.cause,
-          perpetrator: details.perpetrator,
-          incidentId: details.incidentId ?? null,
-          duplicateOf: null,
-          testimony: [],
-          sources: [],
-          verifications: [],
-          disputes: [],
-          filedBy: filedBy.id,
-          filedAt: new Date(feed.occurredAt),
-          lastSeq: feed.seq,
-        })
-        .orIgnore()
-        .execute();
-      return;
+  async applyBatch(manager: EntityManager, events: FeedEvent[]): Promise<void> {
+    const ids = [...new Set(events.map(claimIdOf))];
+    const rows: StoredRecordRow[] = await manager.query(
+      `SELECT id, version, state, testimony, sources, verifications, disputes, filed_at, filed_seq, last_seq, updated_at
+       FROM claim_view WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
+    const records = new Map<string, ClaimRecord>(rows.map((row) => [row.id, fromRow(row)]));
+    const changed = new Set<string>();
+    const closedInStore: Array<{ claimId: string; toSeq: number }> = [];
+    const stretches: FactsStretch[] = [];
+    const openStretch = new Map<string, FactsStretch>();
+
+    for (const event of events) {
+      const id = claimIdOf(event);
+      const before = records.get(id) ?? null;
+      if (before && event.version <= before.version) continue; // applied before this checkpoint existed
+      let after: ClaimRecord;
+      try {
+        after = foldClaimRecord(before, event);
+        if (after.state.id !== id) throw new Error(`stream ${event.streamId} files claim ${after.state.id}`);
+      } catch (error) {
+        throw new UnappliableEventError(this.name, event, error);
+      }
+      records.set(id, after);
+      changed.add(id);
+      const facts = claimFacts(after.state);
+      const open = openStretch.get(id);
+      const previous = open ?? (before ? claimFacts(before.state) : null);
+      if (previous && sameFacts(previous, facts)) continue;
+      if (open) open.toSeq = event.seq;
+      else if (before) closedInStore.push({ claimId: id, toSeq: event.seq });
+      const stretch: FactsStretch = { claimId: id, fromSeq: event.seq, toSeq: null, ...facts };
+      stretches.push(stretch);
+      openStretch.set(id, stretch);
     }
-    const claim = await manager.findOneBy(ClaimView, { id });
-    if (!claim) throw new Error(`claim ${id} has event ${feed.type} (seq ${feed.seq}) but was never filed`);
-    if (feed.version <= claim.version) return;
-    change(claim, event, feed);
-    claim.version = feed.version;
-    claim.lastSeq = feed.seq;
-    // One UPDATE of the row we hold (save() would SELECT it again first).
-    await manager.createQueryBuilder().update(ClaimView).set(claim as never).where('id = :id', { id }).execute();
+
+    if (changed.size === 0) return;
+    await manager.query(UPSERT_CLAIM_VIEW, [JSON.stringify([...changed].map((id) => toRow(records.get(id) as ClaimRecord)))]);
+    if (closedInStore.length > 0) {
+      await manager.query(
+        `UPDATE claim_facts f SET to_seq = c.to_seq
+         FROM jsonb_to_recordset($1::jsonb) AS c(claim_id uuid, to_seq bigint)
+         WHERE f.claim_id = c.claim_id AND f.to_seq IS NULL`,
+        [JSON.stringify(closedInStore.map((c) => ({ claim_id: c.claimId, to_seq: c.toSeq })))],
+      );
+    }
+    if (stretches.length > 0) await manager.query(INSERT_CLAIM_FACTS, [JSON.stringify(stretches.map(factsRow))]);
   }
 }
 
-function change(claim: ClaimView, event: Exclude<ClaimEvent, { type: 'ClaimFiled' }>, feed: FeedEvent): void {
-  const at = feed.occurredAt;
-  switch (event.type) {
-    case 'TestimonyRecorded': {
-      const { protected: _protected, recordedBy, ...testimony } = event.data;
-      claim.testimony = [...claim.testimony, { ...testimony, recordedBy, recordedAt: at }];
-      return;
-    }
-    case 'SourceAttached': {
-      const { attachedBy, ...source } = event.data;
-      claim.sources = [...claim.sources, { ...source, attachedBy, attachedAt: at }];
-      return;
-    }
-    case 'ReviewStarted':
-      claim.status = 'under-review';
-      return;
-    case 'VerificationRecorded':
-      claim.verifications = [...claim.verifications, { ...event.data, recordedAt: at }];
-      if (event.data.grade) claim.grade = event.data.grade;
-      return;
-    case 'ClaimDisputed':
-      claim.status = 'disputed';
-      claim.disputes = [...claim.disputes, { disputeId: event.data.disputeId, rationale: event.data.rationale, openedBy: event.data.by, openedAt: at, resolution: null }];
-      return;
-    case 'DisputeResolved': {
-      const { disputeId, ...resolution } = event.data;
-      claim.disputes = (claim.disputes as Array<{ disputeId: string; resolution: unknown }>).map((d) =>
-        d.disputeId === disputeId ? { ...d, resolution: { ...resolution, resolvedAt: at } } : d,
-      );
-      const open = (claim.disputes as Array<{ resolution: unknown }>).some((d) => d.resolution === null);
-      if (event.data.outcome === 'dismiss-dispute' && !open) claim.status = 'under-review';
-      return;
-    }
-    case 'ClaimVerified':
-      claim.status = 'verified';
-      return;
-    case 'ClaimRejected':
-      claim.status = 'rejected';
-      return;
-    case 'ClaimAmended': {
-      const { victim, death, place, cause, perpetrator, incidentId } = event.data.changes;
-      if (victim) claim.victim = victim;
-      if (death) claim.death = death;
-      if (place) claim.place = place;
-      if (cause) claim.cause = cause;
-      if (perpetrator) claim.perpetrator = perpetrator;
-      if (incidentId) claim.incidentId = incidentId;
-      return;
-    }
-    case 'ReturnedToReview':
-      claim.status = 'under-review';
-      return;
-    case 'ClaimRetracted':
-      claim.status = 'retracted';
-      return;
-    case 'ClaimMarkedDuplicate':
-      claim.status = 'duplicate';
-      claim.duplicateOf = event.data.survivorId;
-      return;
-    case 'ClaimLinkedToIncident':
-      claim.incidentId = event.data.incidentId;
-      return;
-    default: {
-      const unreachable: never = event;
-      throw new Error(`claim projection cannot apply ${JSON.stringify(unreachable)}`);
-    }
-  }
+function claimIdOf(event: FeedEvent): string {
+  return event.streamId.slice(CLAIM_STREAM_PREFIX.length);
+}
+
+function fromRow(row: StoredRecordRow): ClaimRecord {
+  return {
+    state: row.state,
+    version: row.version,
+    testimony: row.testimony,
+    sources: row.sources,
+    verifications: row.verifications,
+    disputes: row.disputes,
+    filedAt: row.filed_at.toISOString(),
+    filedSeq: Number(row.filed_seq),
+    lastSeq: Number(row.last_seq),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+const VIEW_COLUMNS: Array<[string, string]> = [
+  ['id', 'uuid'],
+  ['version', 'integer'],
+  ['status', 'text'],
+  ['grade', 'text'],
+  ['state', 'jsonb'],
+  ['testimony', 'jsonb'],
+  ['sources', 'jsonb'],
+  ['verifications', 'jsonb'],
+  ['disputes', 'jsonb'],
+  ['filed_by', 'text'],
+  ['filed_at', 'timestamptz'],
+  ['filed_seq', 'bigint'],
+  ['last_seq', 'bigint'],
+  ['updated_at', 'timestamptz'],
+  ['perpetrator', 'text'],
+  ['cause', 'text'],
+  ['governorate', 'text'],
+  ['sex', 'text'],
+  ['age_group', 'text'],
+  ['civilian_status', 'text'],
+  ['protected_role', 'text'],
+  ['incident_id', 'uuid'],
+  ['duplicate_of', 'uuid'],
+  ['death_from', 'date'],
+  ['death_to', 'date'],
+  ['death_month', 'text'],
+  ['death_year', 'text'],
+  ['name_key', 'text'],
+  ['evidence', 'integer'],
+  ['involved', 'text[]'],
+  ['approvals', 'text[]'],
+  ['dispute_openers', 'text[]'],
+];
+
+const UPSERT_CLAIM_VIEW = `
+  INSERT INTO claim_view (${VIEW_COLUMNS.map(([name]) => name).join(', ')})
+  SELECT ${VIEW_COLUMNS.map(([name]) => name).join(', ')}
+  FROM jsonb_to_recordset($1::jsonb) AS r(${VIEW_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ')})
+  ON CONFLICT (id) DO UPDATE SET ${VIEW_COLUMNS.filter(([name]) => name !== 'id')
+    .map(([name]) => `${name} = EXCLUDED.${name}`)
+    .join(', ')}`;
+
+const FACT_COLUMNS: Array<[string, string]> = [
+  ['claim_id', 'uuid'],
+  ['from_seq', 'bigint'],
+  ['to_seq', 'bigint'],
+  ['status', 'text'],
+  ['perpetrator', 'text'],
+  ['cause', 'text'],
+  ['governorate', 'text'],
+  ['sex', 'text'],
+  ['age_group', 'text'],
+  ['civilian_status', 'text'],
+  ['protected_role', 'text'],
+  ['incident_id', 'uuid'],
+  ['death_month', 'text'],
+  ['death_year', 'text'],
+  ['death_from', 'date'],
+  ['death_to', 'date'],
+];
+
+const INSERT_CLAIM_FACTS = `
+  INSERT INTO claim_facts (${FACT_COLUMNS.map(([name]) => name).join(', ')})
+  SELECT ${FACT_COLUMNS.map(([name]) => name).join(', ')}
+  FROM jsonb_to_recordset($1::jsonb) AS r(${FACT_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ')})`;
+
+function toRow(record: ClaimRecord): Record<string, unknown> {
+  const { state } = record;
+  const facts = claimFacts(state);
+  return {
+    id: state.id,
+    version: record.version,
+    status: state.status,
+    grade: state.grade,
+    state,
+    testimony: record.testimony,
+    sources: record.sources,
+    verifications: record.verifications,
+    disputes: record.disputes,
+    filed_by: state.filedBy.id,
+    filed_at: record.filedAt,
+    filed_seq: record.filedSeq,
+    last_seq: record.lastSeq,
+    updated_at: record.updatedAt,
+    perpetrator: facts.perpetrator,
+    cause: facts.cause,
+    governorate: facts.governorate,
+    sex: facts.sex,
+    age_group: facts.ageGroup,
+    civilian_status: facts.civilianStatus,
+    protected_role: facts.protectedRole,
+    incident_id: facts.incident,
+    duplicate_of: state.duplicateOf,
+    death_from: facts.deathFrom,
+    death_to: facts.deathTo,
+    death_month: facts.month,
+    death_year: facts.year,
+    name_key: nameSearchKey(state.details.victim.name),
+    evidence: state.evidence,
+    involved: [...new Set([state.filedBy.id, ...state.testimonyRecorders])],
+    approvals: [...state.approvals],
+    dispute_openers: state.disputes.filter((d) => d.open).map((d) => d.openedBy),
+  };
+}
+
+function factsRow(stretch: FactsStretch): Record<string, unknown> {
+  return {
+    claim_id: stretch.claimId,
+    from_seq: stretch.fromSeq,
+    to_seq: stretch.toSeq,
+    status: stretch.status,
+    perpetrator: stretch.perpetrator,
+    cause: stretch.cause,
+    governorate: stretch.governorate,
+    sex: stretch.sex,
+    age_group: stretch.ageGroup,
+    civilian_status: stretch.civilianStatus,
+    protected_role: stretch.protectedRole,
+    incident_id: stretch.incident,
+    death_month: stretch.month,
+    death_year: stretch.year,
+    death_from: stretch.deathFrom,
+    death_to: stretch.deathTo,
+  };
 }

@@ -43,5 +43,3 @@ export class ReadModels1764057600001 implements MigrationInterface {
   }
 }
 
-/** Tables projections own: the application may change their rows, unlike the ledger's. */
-export const READ_MODEL_TABLES = ['projection_checkpoints', 'claim_view'] as const;

@@ -6,8 +6,9 @@ import { Roles } from '@ledger/http';
 import type { Response } from 'express';
 import { claimIdPipe } from '../../claim-id.pipe.js';
 import { ClaimStream } from '../../../streams/claim-stream.js';
+import { claimTimeline } from './claim-timeline.js';
 
-/** GET /claims/{id}/history: the claim's stream straight from the ledger, envelopes as hashed. */
+/** GET /claims/{id}/history: the claim's stream straight from the ledger, envelopes as hashed, and a timeline beside them. */
 @ApiTags('claims')
 @ApiBearerAuth()
 @Controller('claims')
@@ -17,8 +18,9 @@ export class ClaimHistoryController {
   @Get(':id/history')
   @Roles('auditor', 'legal', 'verifier', 'lead-verifier', 'admin')
   async history(@Param('id', claimIdPipe) id: string, @Res() response: Response): Promise<void> {
-    const envelopes = await this.reader.stream(ClaimStream.id(id));
+    const [envelopes, treeSize] = await Promise.all([this.reader.stream(ClaimStream.id(id)), this.reader.treeSize()]);
     if (envelopes.length === 0) throw ClaimErrors.notFound(id);
-    response.type('application/json').send(`{"events":[${envelopes.join(',')}]}`);
+    // The envelopes go out byte for byte as hashed; the human timeline sits beside them.
+    response.type('application/json').send(`{"events":[${envelopes.join(',')}],"timeline":${JSON.stringify(claimTimeline(envelopes, treeSize))}}`);
   }
 }

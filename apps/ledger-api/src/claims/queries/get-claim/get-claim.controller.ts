@@ -1,11 +1,13 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { ClaimErrors } from '@ledger/domain';
+import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ClaimErrors, DomainError } from '@ledger/domain';
 import { ProblemException, Roles } from '@ledger/http';
 import type { Response } from 'express';
 import { claimIdPipe } from '../../claim-id.pipe.js';
-import { GetClaimQuery } from './get-claim.query.js';
+import { GetClaimQuery, type ClaimPointInTime } from './get-claim.query.js';
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 
 @ApiTags('claims')
 @ApiBearerAuth()
@@ -15,39 +17,45 @@ export class GetClaimController {
 
   @Get(':id')
   @Roles('documenter', 'verifier', 'lead-verifier', 'legal', 'auditor', 'admin')
+  @ApiQuery({ name: 'minVersion', required: false, description: 'wait (at most 5 s) until the read model has applied this version' })
+  @ApiQuery({ name: 'atVersion', required: false, description: 'the claim as it stood at this version, replayed from its stream' })
+  @ApiQuery({ name: 'asOf', required: false, description: 'the claim as the ledger had recorded it at this UTC instant (ISO 8601)' })
   async get(
     @Param('id', claimIdPipe) id: string,
-    @Query('minVersion') minVersionText: string | undefined,
+    @Query() query: Record<string, unknown>,
     @Res({ passthrough: true }) response: Response,
   ): Promise<Record<string, unknown>> {
-    const minVersion = parseMinVersion(minVersionText);
-    const claim = await this.queries.execute(new GetClaimQuery(id, minVersion));
-    if (!claim) throw ClaimErrors.notFound(id);
-    response.setHeader('ETag', `"${claim.version}"`);
-    return {
-      id: claim.id,
-      version: claim.version,
-      status: claim.status,
-      grade: claim.grade,
-      victim: claim.victim,
-      death: claim.death,
-      place: claim.place,
-      cause: claim.cause,
-      perpetrator: claim.perpetrator,
-      incidentId: claim.incidentId,
-      duplicateOf: claim.duplicateOf,
-      testimony: claim.testimony,
-      sources: claim.sources,
-      verifications: claim.verifications,
-      disputes: claim.disputes,
-    };
+    const when = pointInTime(query);
+    const claim = await this.queries.execute(new GetClaimQuery(id, when));
+    if (!claim) {
+      if (when.kind === 'now') throw ClaimErrors.notFound(id);
+      throw new DomainError('CLAIM.NOT_FOUND', 'not-found', when.kind === 'version' ? `claim ${id} has no version ${when.version}` : `claim ${id} had not been filed at ${when.at}`);
+    }
+    response.setHeader('ETag', `"${String(claim.version)}"`);
+    return claim;
   }
 }
 
-function parseMinVersion(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d{1,9}$/.test(text) || Number(text) < 1) {
-    throw ProblemException.badRequest('REQUEST.INVALID', [{ path: 'query:minVersion', message: 'must be a positive integer' }]);
+function pointInTime(query: Record<string, unknown>): ClaimPointInTime {
+  const invalid = (name: string, message: string): never => {
+    throw ProblemException.badRequest('REQUEST.INVALID', [{ path: `query:${name}`, message }]);
+  };
+  for (const name of Object.keys(query)) {
+    if (!['minVersion', 'atVersion', 'asOf'].includes(name)) invalid(name, 'is not a known parameter');
   }
-  return Number(text);
+  const given = ['minVersion', 'atVersion', 'asOf'].filter((name) => query[name] !== undefined);
+  if (given.length > 1) invalid(given[1], `cannot be combined with ${given[0]}`);
+  const positive = (name: string): number => {
+    const text = query[name];
+    if (typeof text !== 'string' || !/^\d{1,9}$/.test(text) || Number(text) < 1) return invalid(name, 'must be a positive integer');
+    return Number(text);
+  };
+  if (query.minVersion !== undefined) return { kind: 'now', minVersion: positive('minVersion') };
+  if (query.atVersion !== undefined) return { kind: 'version', version: positive('atVersion') };
+  if (query.asOf !== undefined) {
+    const text = query.asOf;
+    if (typeof text !== 'string' || !ISO_INSTANT.test(text) || Number.isNaN(Date.parse(text))) return invalid('asOf', 'must be a UTC instant like 2026-11-25T08:00:00.000Z');
+    return { kind: 'time', at: new Date(text).toISOString() };
+  }
+  return { kind: 'now' };
 }

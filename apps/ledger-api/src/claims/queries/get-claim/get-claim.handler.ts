@@ -1,35 +1,44 @@
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Doorbell } from '@ledger/event-store';
-import { ClaimView } from '@ledger/read-models';
+import { LedgerReader } from '@ledger/event-store';
+import { claimDocument, ClaimView, foldClaimRecord, type ClaimRecord } from '@ledger/read-models';
 import { Repository } from 'typeorm';
+import { awaitReadModel } from '../../../read-side/read-model-wait.js';
+import { ClaimStream } from '../../../streams/claim-stream.js';
 import { GetClaimQuery } from './get-claim.query.js';
-
-export const MIN_VERSION_WAIT_MS = 5000;
-const POLL_MS = 25;
-
-export class ReadModelBehindError extends Error {
-  readonly code = 'READMODEL.BEHIND';
-  readonly status = 503;
-  readonly headers = { 'Retry-After': '1' };
-  constructor(readonly wanted: number) {
-    super(`the claim read model has not applied version ${wanted} yet`);
-  }
-}
 
 @QueryHandler(GetClaimQuery)
 export class GetClaimHandler implements IQueryHandler<GetClaimQuery> {
-  private readonly doorbell = new Doorbell();
+  constructor(
+    @InjectRepository(ClaimView) private readonly claims: Repository<ClaimView>,
+    private readonly reader: LedgerReader,
+  ) {}
 
-  constructor(@InjectRepository(ClaimView) private readonly claims: Repository<ClaimView>) {}
+  async execute({ claimId, when }: GetClaimQuery): Promise<Record<string, unknown> | null> {
+    if (when.kind !== 'now') return this.replay(claimId, when);
+    const { minVersion } = when;
+    const view =
+      minVersion === undefined
+        ? await this.claims.findOneBy({ id: claimId })
+        : await awaitReadModel(async () => {
+            const claim = await this.claims.findOneBy({ id: claimId });
+            return claim && claim.version >= minVersion ? claim : undefined;
+          }, `the claim read model has not applied version ${minVersion} yet`);
+    return view ? claimDocument(view) : null;
+  }
 
-  async execute({ claimId, minVersion }: GetClaimQuery): Promise<ClaimView | null> {
-    const deadline = Date.now() + MIN_VERSION_WAIT_MS;
-    for (;;) {
-      const claim = await this.claims.findOneBy({ id: claimId });
-      if (minVersion === undefined || (claim && claim.version >= minVersion)) return claim;
-      if (Date.now() >= deadline) throw new ReadModelBehindError(minVersion);
-      await this.doorbell.wait(POLL_MS);
+  /**
+   * Time travel: the claim's own stream folded up to a version, or up to the last event the
+   * ledger had recorded at that moment, by the same code the read model uses.
+   */
+  private async replay(claimId: string, when: Exclude<GetClaimQuery['when'], { kind: 'now' }>): Promise<Record<string, unknown> | null> {
+    const stream = await this.reader.streamRead(ClaimStream.id(claimId));
+    let record: ClaimRecord | null = null;
+    for (const event of stream.events) {
+      if (when.kind === 'version' ? event.version > when.version : event.recordedAt > when.at) break;
+      record = foldClaimRecord(record, event);
     }
+    if (record === null || (when.kind === 'version' && record.version !== when.version)) return null;
+    return { ...claimDocument(record), recordedAt: record.updatedAt };
   }
 }

@@ -1,11 +1,12 @@
 import { Query } from '@nestjs/cqrs';
-import type { ClaimView } from '@ledger/read-models';
 
-export class GetClaimQuery extends Query<ClaimView | null> {
+/** The claim now (the read model), or as it stood at a version or a moment (its stream, replayed). */
+export type ClaimPointInTime = { kind: 'now'; minVersion?: number } | { kind: 'version'; version: number } | { kind: 'time'; at: string };
+
+export class GetClaimQuery extends Query<Record<string, unknown> | null> {
   constructor(
     readonly claimId: string,
-    /** Wait until the read model has applied at least this version (read-your-writes). */
-    readonly minVersion?: number,
+    readonly when: ClaimPointInTime,
   ) {
     super();
   }

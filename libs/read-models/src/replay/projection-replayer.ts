@@ -1,0 +1,327 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { LedgerConfig } from '@ledger/config';
+import type { ReplayedTable } from '@ledger/domain';
+import { Doorbell } from '@ledger/event-store';
+import { createKafka, ForeignOriginError, type FeedMessage } from '@ledger/messaging';
+import type { Consumer, Kafka } from 'kafkajs';
+import { DataSource, type EntityManager } from 'typeorm';
+import { SHADOW_SCHEMA } from '../migrations/1764144000000-read-side.js';
+import { PROJECTIONS, type Projection } from '../projection.js';
+import { ProjectionRunner } from '../projection-runner.js';
+import { toFeedEvent } from '../projector.service.js';
+
+export interface ReplayOptions {
+  /** Given by a caller that announced the replay before it ran (the HTTP route). */
+  replayId?: string;
+  /** Replace the live tables with the rebuilt ones (only once both reflect the same events). */
+  swap: boolean;
+  /** How long to wait for the live projection and the rebuild to reach the same point. */
+  settleTimeoutMs?: number;
+  onProgress?: (progress: { events: number; partitionsDone: number; partitions: number }) => void;
+}
+
+export interface ReplayReport {
+  replayId: string;
+  projection: string;
+  checkpoints: Array<{ partition: number; seq: number }>;
+  watermark: number;
+  events: number;
+  tables: ReplayedTable[];
+  matched: boolean;
+  swapped: boolean;
+  startedAt: string;
+  finishedAt: string;
+  eventsPerSecond: number;
+}
+
+export class UnknownProjectionError extends Error {
+  readonly code = 'PROJECTION.NOT_FOUND';
+  readonly status = 404;
+}
+
+export class ReplayBusyError extends Error {
+  readonly code = 'PROJECTION.REPLAY_RUNNING';
+  readonly status = 409;
+}
+
+export class ReplayUnsettledError extends Error {
+  readonly code = 'PROJECTION.REPLAY_UNSETTLED';
+  readonly status = 503;
+}
+
+/** Replays of one projection never overlap: they share its shadow tables. */
+const REPLAY_LOCK_SPACE = 7_351_001;
+
+/**
+ * Rebuilds a projection from the start of the Kafka topic into the shadow schema while the live
+ * one keeps serving, then compares the two table by table (row count and SHA-256 over the rows)
+ * at a moment both reflect exactly the same events, and swaps them only when asked.
+ */
+@Injectable()
+export class ProjectionReplayer {
+  private readonly logger = new Logger(ProjectionReplayer.name);
+
+  constructor(
+    private readonly config: LedgerConfig,
+    private readonly dataSource: DataSource,
+    private readonly runner: ProjectionRunner,
+    @Inject(PROJECTIONS) private readonly projections: Projection[],
+  ) {}
+
+  get names(): string[] {
+    return this.projections.map((p) => p.name);
+  }
+
+  async replay(name: string, options: ReplayOptions): Promise<ReplayReport> {
+    const projection = this.projections.find((p) => p.name === name);
+    if (!projection) throw new UnknownProjectionError(`no projection is called "${name}"; there are ${this.names.join(', ')}`);
+    const lock = this.dataSource.createQueryRunner();
+    await lock.connect();
+    try {
+      const [{ locked }] = (await lock.query(`SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked`, [REPLAY_LOCK_SPACE, name])) as Array<{ locked: boolean }>;
+      if (!locked) throw new ReplayBusyError(`a replay of ${name} is already running`);
+      try {
+        return await this.replayLocked(projection, options, options.replayId ?? randomUUID());
+      } finally {
+        await lock.query(`SELECT pg_advisory_unlock($1, hashtext($2))`, [REPLAY_LOCK_SPACE, name]);
+      }
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private async replayLocked(projection: Projection, options: ReplayOptions, replayId: string): Promise<ReplayReport> {
+    const startedAt = new Date();
+    const topic = this.config.KAFKA_TOPIC;
+    await this.resetShadow(projection);
+    const kafka = createKafka(this.config, `ledger-replay.${projection.name}`);
+    const groupId = `ledger-replay.${projection.name}.${replayId}`;
+    const feed = new ReplayFeed(kafka, topic, this.config.LEDGER_ORIGIN, groupId, (partition, messages) =>
+      this.runner.applyBatch(projection, { topic, partition }, messages.map(toFeedEvent), 'shadow'),
+    );
+    try {
+      const ends = await feed.start();
+      this.logger.log(`replay ${replayId} of ${projection.name}: rebuilding from ${topic} (${[...ends.values()].reduce((a, b) => a + b, 0)} messages)`);
+      await feed.caughtUpTo(ends, options.onProgress);
+      const settled = await this.settle(projection, feed, options.settleTimeoutMs ?? 30_000);
+      let swapped = false;
+      if (options.swap) swapped = await this.swap(projection, settled.checkpoints);
+      const finishedAt = new Date();
+      const seconds = Math.max((finishedAt.getTime() - startedAt.getTime()) / 1000, 1e-3);
+      return {
+        replayId,
+        projection: projection.name,
+        ...settled,
+        events: feed.applied,
+        matched: settled.tables.every((t) => t.match),
+        swapped,
+        startedAt: startedAt.toISOString(),
+        finishedAt: finishedAt.toISOString(),
+        eventsPerSecond: Math.round(feed.messages / seconds),
+      };
+    } finally {
+      await feed.stop();
+      await deleteGroup(kafka, groupId).catch((error: unknown) => this.logger.warn(`replay group ${groupId} not deleted: ${String(error)}`));
+    }
+  }
+
+  private async resetShadow(projection: Projection): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      for (const table of projection.tables) await manager.query(`DELETE FROM ${SHADOW_SCHEMA}.${table}`);
+      await manager.query(`DELETE FROM ${SHADOW_SCHEMA}.projection_checkpoints WHERE projection = $1`, [projection.name]);
+      await manager.query(`DELETE FROM ${SHADOW_SCHEMA}.projection_progress WHERE projection = $1`, [projection.name]);
+    });
+  }
+
+  /**
+   * Brings the rebuild and the live projection to the same checkpoints (the feed keeps moving),
+   * then compares them in one snapshot. The rebuild pauses while it is level with the live one.
+   */
+  private async settle(projection: Projection, feed: ReplayFeed, timeoutMs: number): Promise<Pick<ReplayReport, 'checkpoints' | 'watermark' | 'tables'>> {
+    const doorbell = new Doorbell();
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      feed.assertHealthy();
+      const outcome = await this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+        const live = await checkpoints(manager, 'public', projection.name);
+        const rebuilt = await checkpoints(manager, SHADOW_SCHEMA, projection.name);
+        if (sameCheckpoints(live, rebuilt)) {
+          return { checkpoints: live, watermark: await watermark(manager, 'public', projection.name), tables: await compareTables(manager, projection) };
+        }
+        // The rebuild runs while it is behind the live projection anywhere, and waits while ahead.
+        const behind = [...live].some(([partition, seq]) => (rebuilt.get(partition) ?? 0) < seq);
+        if (behind) feed.resume();
+        else feed.pause();
+        return null;
+      });
+      if (outcome) {
+        feed.pause();
+        return { ...outcome, checkpoints: [...outcome.checkpoints].map(([partition, seq]) => ({ partition, seq })).sort((a, b) => a.partition - b.partition) };
+      }
+      if (Date.now() > deadline) {
+        throw new ReplayUnsettledError(`the live ${projection.name} projection and its rebuild did not reach the same point within ${timeoutMs} ms (is the projector running?)`);
+      }
+      await doorbell.wait(50);
+    }
+  }
+
+  /** Replaces the live rows with the rebuilt ones while the live projection is held still. */
+  private async swap(projection: Projection, expected: Array<{ partition: number; seq: number }>): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(`SELECT 1 FROM projection_checkpoints WHERE projection = $1 FOR UPDATE`, [projection.name]);
+      await manager.query(`SELECT 1 FROM projection_progress WHERE projection = $1 FOR UPDATE`, [projection.name]);
+      const live = await checkpoints(manager, 'public', projection.name);
+      const still = expected.every(({ partition, seq }) => live.get(partition) === seq) && live.size === expected.length;
+      if (!still) throw new ReplayUnsettledError(`the live ${projection.name} projection moved on before the swap; replay again`);
+      for (const table of projection.tables) {
+        await manager.query(`DELETE FROM public.${table}`);
+        await manager.query(`INSERT INTO public.${table} SELECT * FROM ${SHADOW_SCHEMA}.${table}`);
+      }
+      await manager.query(
+        `UPDATE public.projection_progress p SET watermark = s.watermark, pending = s.pending
+         FROM ${SHADOW_SCHEMA}.projection_progress s WHERE p.projection = $1 AND s.projection = $1`,
+        [projection.name],
+      );
+      this.logger.log(`swapped the rebuilt ${projection.name} tables in`);
+      return true;
+    });
+  }
+}
+
+async function checkpoints(manager: EntityManager, schema: string, projection: string): Promise<Map<number, number>> {
+  const rows: Array<{ partition: number; last_seq: string }> = await manager.query(
+    `SELECT partition, last_seq FROM ${schema}.projection_checkpoints WHERE projection = $1`,
+    [projection],
+  );
+  return new Map(rows.map((row) => [row.partition, Number(row.last_seq)]));
+}
+
+function sameCheckpoints(a: Map<number, number>, b: Map<number, number>): boolean {
+  return a.size === b.size && [...a].every(([partition, seq]) => b.get(partition) === seq);
+}
+
+async function watermark(manager: EntityManager, schema: string, projection: string): Promise<number> {
+  const rows: Array<{ watermark: string }> = await manager.query(`SELECT watermark FROM ${schema}.projection_progress WHERE projection = $1`, [projection]);
+  return rows.length > 0 ? Number(rows[0].watermark) : 0;
+}
+
+/** Row count and SHA-256 over the rows' text, in a fixed order: equal tables give equal digests. */
+async function compareTables(manager: EntityManager, projection: Projection): Promise<ReplayedTable[]> {
+  const digest = async (schema: string, table: string): Promise<{ rows: number; sha256: string }> => {
+    const [row]: Array<{ rows: string; sha256: string }> = await manager.query(
+      `SELECT count(*) AS rows,
+              encode(sha256(convert_to(coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), ''), 'UTF8')), 'hex') AS sha256
+       FROM ${schema}.${table} t`,
+    );
+    return { rows: Number(row.rows), sha256: row.sha256 };
+  };
+  const tables: ReplayedTable[] = [];
+  for (const table of projection.tables) {
+    const live = await digest('public', table);
+    const rebuilt = await digest(SHADOW_SCHEMA, table);
+    tables.push({ table, live, rebuilt, match: live.rows === rebuilt.rows && live.sha256 === rebuilt.sha256 });
+  }
+  return tables;
+}
+
+async function deleteGroup(kafka: Kafka, groupId: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.deleteGroups([groupId]);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A throwaway consumer group reading the whole topic once, which knows when it reached given offsets. */
+class ReplayFeed {
+  private consumer: Consumer | null = null;
+  private readonly consumed = new Map<number, number>();
+  private readonly doorbell = new Doorbell();
+  private paused = false;
+  private failure: unknown = null;
+  applied = 0;
+  messages = 0;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly topic: string,
+    private readonly origin: string,
+    private readonly groupId: string,
+    private readonly apply: (partition: number, messages: FeedMessage[]) => Promise<number>,
+  ) {}
+
+  /** Starts consuming from the beginning; returns each partition's end offset at the start. */
+  async start(): Promise<Map<number, number>> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    let ends: Map<number, number>;
+    try {
+      const offsets = await admin.fetchTopicOffsets(this.topic);
+      ends = new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+    } finally {
+      await admin.disconnect();
+    }
+    const consumer = this.kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100, maxBytes: 64 * 1024 * 1024 });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: [this.topic], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch, heartbeat }) => {
+        try {
+          const messages = batch.messages.map((m) => {
+            const origin = m.headers?.origin?.toString();
+            if (origin !== this.origin) throw new ForeignOriginError(`topic ${batch.topic} carries events of ledger "${origin ?? '(none)'}", not "${this.origin}"`);
+            return { seq: Number(m.headers?.seq?.toString()), streamId: m.key?.toString() ?? '', value: m.value?.toString() ?? '' };
+          });
+          this.applied += await this.apply(batch.partition, messages);
+          this.messages += messages.length;
+          this.consumed.set(batch.partition, Number(batch.lastOffset()) + 1);
+        } catch (error) {
+          this.failure = error;
+          throw error;
+        } finally {
+          this.doorbell.ring();
+        }
+        await heartbeat();
+      },
+    });
+    return ends;
+  }
+
+  /** A batch the rebuild could not apply ends the replay: nothing is compared or swapped. */
+  assertHealthy(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  async caughtUpTo(ends: Map<number, number>, onProgress?: ReplayOptions['onProgress']): Promise<void> {
+    for (;;) {
+      this.assertHealthy();
+      const done = [...ends].filter(([partition, end]) => (this.consumed.get(partition) ?? 0) >= end).length;
+      onProgress?.({ events: this.messages, partitionsDone: done, partitions: ends.size });
+      if (done === ends.size) return;
+      await this.doorbell.wait(1000);
+    }
+  }
+
+  pause(): void {
+    if (this.paused || !this.consumer) return;
+    this.consumer.pause([{ topic: this.topic }]);
+    this.paused = true;
+  }
+
+  resume(): void {
+    if (!this.paused || !this.consumer) return;
+    this.consumer.resume([{ topic: this.topic }]);
+    this.paused = false;
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+    this.consumer = null;
+  }
+}
