@@ -29,6 +29,15 @@ describe('crash: the projector killed (SIGKILL) in the middle of its backlog and
   });
 
   const count = async (sql: string): Promise<number> => Number((await db.query(sql)).rows[0].n);
+  /** Waits for a count to reach a target; a timeout says where it stood, and what the projector logged. */
+  const reaches = async (sql: string, target: number, what: string, log: () => string = () => ''): Promise<void> => {
+    let last = -1;
+    try {
+      await eventually(async () => ((last = await count(sql)) === target ? true : undefined), what, 120000);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}: stuck at ${last} of ${target}\n${log().slice(-4000)}`);
+    }
+  };
 
   it('applies every event exactly once: nothing missing, nothing doubled, and a rebuild matches', async () => {
     const documenter = new LedgerUser(api, 'u-doc-crash', 'documenter');
@@ -44,7 +53,7 @@ describe('crash: the projector killed (SIGKILL) in the middle of its backlog and
     };
     await Promise.all(Array.from({ length: 16 }, worker));
     const total = CLAIMS * 2;
-    await eventually(async () => ((await count('SELECT last_published_seq AS n FROM publisher_state')) === total ? true : undefined), 'every event on Kafka', 120000);
+    await reaches('SELECT last_published_seq AS n FROM publisher_state', total, 'every event on Kafka');
 
     const port = await freePort();
     projector = await spawnProjector(config, port, { healthy: false });
@@ -59,7 +68,9 @@ describe('crash: the projector killed (SIGKILL) in the middle of its backlog and
     expect(afterKill).toBeLessThan(CLAIMS);
 
     projector = await spawnProjector(config, port);
-    await eventually(async () => ((await count(`SELECT watermark AS n FROM projection_progress WHERE projection = 'claims'`)) === total ? true : undefined), 'the claims projection to reflect every event', 120000);
+    let logged = '';
+    projector.stderr?.on('data', (chunk: Buffer) => (logged += chunk.toString()));
+    await reaches(`SELECT watermark AS n FROM projection_progress WHERE projection = 'claims'`, total, 'the claims projection to reflect every event', () => logged);
 
     expect(await count('SELECT count(*) AS n FROM claim_view')).toBe(CLAIMS);
     expect(await count(`SELECT count(*) AS n FROM claim_view WHERE version = 2 AND jsonb_array_length(sources) = 1 AND evidence = 1`)).toBe(CLAIMS);
