@@ -167,7 +167,8 @@ describe('the Zardana scenario through the HTTP API', () => {
     expect(JSON.stringify(claimWithTestimony)).not.toContain('+963-000-1');
     expect((claimWithTestimony.testimony as Array<{ witness: unknown }>)[0].witness).toEqual({ pseudonym: 'W-1' });
     const stored = await db.query(`SELECT canonical::jsonb -> 'payload' AS payload FROM ledger_events WHERE type = 'TestimonyRecorded' AND stream_id = $1`, [`claim-${claimIds[1]}`]);
-    expect(stored.rows[0].payload.protected).toEqual({ witnessIdentity: { name: 'Witness 1', contact: '+963-000-1' } });
+    expect(stored.rows[0].payload.protected.witnessIdentity).toMatchObject({ alg: 'A256GCM', subject: 'W-1'.replace(/^/, 'witness:') });
+    expect(JSON.stringify(stored.rows[0].payload)).not.toContain('+963-000-1');
     expect(stored.rows[0].payload.witness).toEqual({ pseudonym: 'W-1' });
 
     // The figures a monitoring report quotes, from the statistics: 52 killed by the scenario's

@@ -32,6 +32,7 @@ export async function freshTestLedger(name: string, overrides: Record<string, st
     KAFKA_TOPIC: `ledger.test.${name}.${run}`,
     LEDGER_ORIGIN: `test.ledger/${name}-${run}`,
     LEDGER_JWT_SECRET: randomBytes(32).toString('hex'),
+    LEDGER_MASTER_KEY: randomBytes(32).toString('base64'),
     LOG_LEVEL: 'warn',
     ...overrides,
   });

@@ -8,6 +8,7 @@ import { dataSourceOptions } from '@ledger/database';
 import { LedgerModule, LedgerSequencer } from '@ledger/event-store';
 import { AuthGuard, HEALTH_COMPONENTS, HealthController, TokenVerifier, type HealthComponent } from '@ledger/http';
 import { KafkaHealth, LedgerPublisher } from '@ledger/messaging';
+import { DataKeyVault } from '@ledger/protection';
 import { ClaimView, ProjectionsModule, ProjectorModule, ProjectorService } from '@ledger/read-models';
 import { FileClaimController } from './claims/commands/file-claim/file-claim.controller.js';
 import { FileClaimHandler } from './claims/commands/file-claim/file-claim.handler.js';
@@ -18,6 +19,8 @@ import { ClaimSearch } from './claims/queries/search-claims/claim-search.js';
 import { SearchClaimsController } from './claims/queries/search-claims/search-claims.controller.js';
 import { IncidentsController } from './incidents/queries/incidents.controller.js';
 import { ProjectionReplaysController } from './projections/projection-replays.controller.js';
+import { DiscloseWitnessIdentityController } from './protection/disclose-witness-identity/disclose-witness-identity.controller.js';
+import { ErasePersonalDataController } from './protection/erase-personal-data/erase-personal-data.controller.js';
 import { ReviewQueueController } from './review-queue/review-queue.controller.js';
 import { CasualtyStatsController } from './stats/casualty-stats.controller.js';
 import { LedgerController } from './ledger/ledger.controller.js';
@@ -94,6 +97,8 @@ export class LedgerApiModule implements OnModuleInit {
         CasualtyStatsController,
         ReviewQueueController,
         ProjectionReplaysController,
+        DiscloseWitnessIdentityController,
+        ErasePersonalDataController,
         LedgerController,
         HealthController,
       ],
@@ -116,6 +121,7 @@ export class LedgerApiModule implements OnModuleInit {
         AddPerpetratorHandler,
         GetClaimHandler,
         ClaimSearch,
+        DataKeyVault,
         TokenVerifier,
         { provide: APP_GUARD, useClass: AuthGuard },
         LedgerPublisher,

@@ -29,6 +29,11 @@ async function main(argv: string[]): Promise<number> {
       const { replayCommand } = await import('./commands/replay.command.js');
       return replayCommand(args, process);
     }
+    case 'rotate-master-key': {
+      quietLibraryLogs(await import('@nestjs/common'));
+      const { rotateMasterKeyCommand } = await import('./commands/rotate-master-key.command.js');
+      return rotateMasterKeyCommand(args, process);
+    }
     case 'verify': {
       const { verifyCommand } = await import('./commands/verify.command.js');
       return verifyCommand(args, process.env, process);

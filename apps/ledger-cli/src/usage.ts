@@ -25,6 +25,10 @@ export const REPLAY_USAGE = `replay <projection> --actor <opaque user id> [--rol
       one, compares row counts and checksums per table, swaps them only with --swap, and records
       the replay in the ledger. Exit 0 when they match (or were swapped), 1 when they differ.`;
 
+export const ROTATE_USAGE = `rotate-master-key
+      Rewraps every witness data key under LEDGER_MASTER_KEY (the new master key), opening them with
+      LEDGER_MASTER_KEY_PREVIOUS (the old one). The ledger is not rewritten.`;
+
 export const USAGE = `usage: npm run ledger -- <command> [options]
 
 commands:
@@ -32,4 +36,5 @@ commands:
   ${MIGRATE_USAGE}
   ${VERIFY_USAGE}
   ${STATS_USAGE}
-  ${REPLAY_USAGE}`;
+  ${REPLAY_USAGE}
+  ${ROTATE_USAGE}`;

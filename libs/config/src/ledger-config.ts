@@ -78,6 +78,11 @@ export class LedgerConfig {
   @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'LEDGER_MASTER_KEY must be 32 bytes in base64' })
   LEDGER_MASTER_KEY?: string;
 
+  /** The master key being rotated away from: data keys it wrapped are still opened, and rewrapped by `ledger rotate-master-key`. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'LEDGER_MASTER_KEY_PREVIOUS must be 32 bytes in base64' })
+  LEDGER_MASTER_KEY_PREVIOUS?: string;
+
   @Transform(trimmed)
   @IsOptional()
   @IsString()

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { LedgerConfig } from '@ledger/config';
 import { LEASES, LEDGER_LOCK_SPACE, LEDGER_TABLES } from '@ledger/event-store';
+import { PROTECTION_TABLES } from '@ledger/protection';
 import { READ_SIDE_TABLES, SHADOW_SCHEMA } from '@ledger/read-models';
 import { DataSource } from 'typeorm';
 import { ENTITIES, MIGRATIONS } from './data-source-options.js';
@@ -51,6 +52,8 @@ async function grantApplicationRole(owner: DataSource, config: LedgerConfig): Pr
   }
   await owner.query(`GRANT USAGE ON SEQUENCE ledger_events_id_seq TO ${role}`);
   for (const table of MUTABLE_LEDGER_STATE) await owner.query(`GRANT SELECT, INSERT, UPDATE ON ${table} TO ${role}`);
+  // Data keys: created, destroyed on erasure, rewrapped on rotation; never deleted as rows.
+  for (const table of PROTECTION_TABLES) await owner.query(`GRANT SELECT, INSERT, UPDATE ON ${table} TO ${role}`);
   // Read models are rebuilt from the feed: the application may rewrite them, and replays build
   // them afresh in the shadow schema before an auditor compares or swaps them.
   await owner.query(`GRANT USAGE ON SCHEMA ${SHADOW_SCHEMA} TO ${role}`);

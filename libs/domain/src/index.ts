@@ -4,3 +4,4 @@ export * from './incident/index.js';
 export * from './perpetrator/index.js';
 export * from './audit/index.js';
 export * from './names/index.js';
+export * from './protection/index.js';

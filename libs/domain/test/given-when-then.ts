@@ -2,7 +2,7 @@ import { decideClaim, type ClaimCommand } from '../src/claim/claim.decide.js';
 import type { ClaimEvent } from '../src/claim/claim.events.js';
 import type { VerificationPolicy } from '../src/claim/claim.policy.js';
 import { evolveClaim, initialClaimState, type ClaimState } from '../src/claim/claim.state.js';
-import type { ClaimDetails, SourceDetails, TestimonyDetails, WitnessIdentity } from '../src/claim/claim.types.js';
+import type { ClaimDetails, ProtectedWitnessIdentity, SealedData, SourceDetails, TestimonyDetails, WitnessIdentity } from '../src/claim/claim.types.js';
 import { INITIAL_PERPETRATORS, type DisputeOutcome, type Grade } from '../src/claim/claim.vocabulary.js';
 import type { Actor } from '../src/shared/actor.js';
 import type { CommandContext } from '../src/shared/command-context.js';
@@ -107,6 +107,8 @@ export const testimony: TestimonyDetails = {
 };
 
 export const witnessIdentity: WitnessIdentity = { name: 'Fatima Al-Hassan', contact: '+963 900 000 000' };
+/** What the edge hands the domain instead: the identity sealed under the witness's key. */
+export const sealedIdentity: SealedData = { alg: 'A256GCM', subject: 'witness:W-17', iv: 'aXYxMjM0NTY3ODkw', ciphertext: 'Y2lwaGVydGV4dA==', tag: 'dGFnMDEyMzQ1Njc4OWFiY2Q=' };
 
 export const source: SourceDetails = {
   type: 'video',
@@ -128,11 +130,11 @@ export function claimDecider(policy?: VerificationPolicy) {
 
 export const claimCommand = {
   file: (details: ClaimDetails = claimDetails): ClaimCommand => ({ type: 'FileClaim', claimId: CLAIM_ID, details, knownPerpetrators }),
-  recordTestimony: (testimonyId = 't-1', identity?: WitnessIdentity): ClaimCommand => ({
+  recordTestimony: (testimonyId = 't-1', sealed?: SealedData): ClaimCommand => ({
     type: 'RecordTestimony',
     testimonyId,
     testimony,
-    ...(identity ? { witnessIdentity: identity } : {}),
+    ...(sealed ? { sealedWitnessIdentity: sealed } : {}),
   }),
   attachSource: (sourceId = 's-1'): ClaimCommand => ({ type: 'AttachSource', sourceId, source }),
   approve: (verificationId: string, grade?: Grade): ClaimCommand => ({
@@ -179,9 +181,9 @@ export const claimEvent = {
     schemaVersion: 1,
     data: { claimId, filedBy, ...details },
   }),
-  testimonyRecorded: (recordedBy: Actor = actors.filer, testimonyId = 't-1', identity?: WitnessIdentity): ClaimEvent => ({
+  testimonyRecorded: (recordedBy: Actor = actors.filer, testimonyId = 't-1', identity?: ProtectedWitnessIdentity): ClaimEvent => ({
     type: 'TestimonyRecorded',
-    schemaVersion: 2,
+    schemaVersion: 3,
     data: { testimonyId, ...testimony, recordedBy, protected: identity ? { witnessIdentity: identity } : {} },
   }),
   sourceAttached: (attachedBy: Actor = actors.filer, sourceId = 's-1'): ClaimEvent => ({

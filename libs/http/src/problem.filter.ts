@@ -55,7 +55,7 @@ export class ProblemFilter implements ExceptionFilter {
 function isCoded(error: unknown): error is CodedError {
   if (!(error instanceof Error)) return false;
   const code: unknown = (error as Partial<CodedError>).code;
-  return typeof code === 'string' && /^[A-Z]+\.[A-Z_]+$/.test(code);
+  return typeof code === 'string' && /^[A-Z][A-Z_]*\.[A-Z_]+$/.test(code);
 }
 
 function httpCode(status: number): string {

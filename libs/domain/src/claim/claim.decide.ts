@@ -5,12 +5,12 @@ import { CLAIM_EVENT_VERSIONS, type ClaimEvent } from './claim.events.js';
 import { DEFAULT_VERIFICATION_POLICY, independentApprovals, meetsVerificationPolicy, type VerificationPolicy } from './claim.policy.js';
 import { checkClaimDetails } from './claim.rules.js';
 import { evolveClaim, type ClaimState, type FiledClaim } from './claim.state.js';
-import type { ClaimDetails, SourceDetails, TestimonyDetails, WitnessIdentity } from './claim.types.js';
+import type { ClaimDetails, SealedData, SourceDetails, TestimonyDetails } from './claim.types.js';
 import type { DisputeOutcome, Grade, Verdict } from './claim.vocabulary.js';
 
 export type ClaimCommand =
   | { type: 'FileClaim'; claimId: string; details: ClaimDetails; knownPerpetrators: ReadonlySet<string> }
-  | { type: 'RecordTestimony'; testimonyId: string; testimony: TestimonyDetails; witnessIdentity?: WitnessIdentity }
+  | { type: 'RecordTestimony'; testimonyId: string; testimony: TestimonyDetails; sealedWitnessIdentity?: SealedData }
   | { type: 'AttachSource'; sourceId: string; source: SourceDetails }
   | { type: 'RecordVerification'; verificationId: string; verdict: Verdict; rationale: string; grade?: Grade; disputeId: string }
   | { type: 'ResolveDispute'; disputeId: string; outcome: DisputeOutcome; rationale: string }
@@ -51,7 +51,7 @@ export function decideClaim(
           // Only the pseudonym is public, whatever the caller put beside it.
           witness: { pseudonym: command.testimony.witness.pseudonym },
           recordedBy: by,
-          protected: command.witnessIdentity ? { witnessIdentity: command.witnessIdentity } : {},
+          protected: command.sealedWitnessIdentity ? { witnessIdentity: command.sealedWitnessIdentity } : {},
         }),
       ]);
     case 'AttachSource':

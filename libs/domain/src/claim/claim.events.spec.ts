@@ -1,4 +1,4 @@
-import { actors, claimEvent as event, testimony } from '../../test/given-when-then.js';
+import { actors, claimEvent as event, sealedIdentity, testimony } from '../../test/given-when-then.js';
 import { CLAIM_EVENT_TYPES, CLAIM_EVENT_VERSIONS, claimEventFromStored } from './claim.events.js';
 import { evolveClaim, initialClaimState } from './claim.state.js';
 
@@ -19,7 +19,7 @@ describe('stored claim events', () => {
   it('the stored type names and their current schema versions never change', () => {
     expect(CLAIM_EVENT_VERSIONS).toEqual({
       ClaimFiled: 1,
-      TestimonyRecorded: 2,
+      TestimonyRecorded: 3,
       SourceAttached: 1,
       ReviewStarted: 1,
       VerificationRecorded: 1,
@@ -39,14 +39,19 @@ describe('stored claim events', () => {
   it('reads a current event as it was stored', () => {
     const filed = event.filed();
     expect(claimEventFromStored('ClaimFiled', 1, filed.data)).toEqual(filed);
-    const recorded = event.testimonyRecorded(filer, 't-1', { name: 'Fatima Al-Hassan' });
-    expect(claimEventFromStored('TestimonyRecorded', 2, recorded.data)).toEqual(recorded);
+    const recorded = event.testimonyRecorded(filer, 't-1', sealedIdentity);
+    expect(claimEventFromStored('TestimonyRecorded', 3, recorded.data)).toEqual(recorded);
   });
 
-  it('reads a TestimonyRecorded v1 as v2: the witness identity moves under protected', () => {
+  it('reads a TestimonyRecorded v2 as v3, its identity still in plaintext', () => {
+    const v2 = { ...storedV1, witness: { pseudonym: 'W-17' }, protected: { witnessIdentity: storedV1.witness.identity } };
+    expect(claimEventFromStored('TestimonyRecorded', 2, v2)).toEqual({ type: 'TestimonyRecorded', schemaVersion: 3, data: v2 });
+  });
+
+  it('reads a TestimonyRecorded v1 as v3: the witness identity moves under protected', () => {
     expect(claimEventFromStored('TestimonyRecorded', 1, storedV1)).toEqual({
       type: 'TestimonyRecorded',
-      schemaVersion: 2,
+      schemaVersion: 3,
       data: {
         testimonyId: 't-1',
         witness: { pseudonym: 'W-17' },
@@ -85,7 +90,7 @@ describe('stored claim events', () => {
   });
 
   it.each([
-    ['TestimonyRecorded', 3],
+    ['TestimonyRecorded', 4],
     ['TestimonyRecorded', 0],
     ['ClaimFiled', 2],
     ['ClaimVerified', 0],

@@ -1,5 +1,5 @@
 import type { Actor } from '../shared/actor.js';
-import type { ClaimDetails, SourceDetails, TestimonyDetails, WitnessIdentity } from './claim.types.js';
+import type { ClaimDetails, ProtectedWitnessIdentity, SourceDetails, TestimonyDetails, WitnessIdentity } from './claim.types.js';
 import type { DisputeOutcome, Grade, Verdict } from './claim.vocabulary.js';
 
 /*
@@ -15,12 +15,12 @@ export interface ClaimFiled {
 
 export interface TestimonyRecorded {
   type: 'TestimonyRecorded';
-  schemaVersion: 2;
+  schemaVersion: 3;
   data: TestimonyDetails & {
     testimonyId: string;
     recordedBy: Actor;
-    /** Protected personal data, apart from everything else (encrypted per witness later). */
-    protected: { witnessIdentity?: WitnessIdentity };
+    /** Protected personal data, apart from everything else: sealed per witness since v3. */
+    protected: { witnessIdentity?: ProtectedWitnessIdentity };
   };
 }
 
@@ -119,7 +119,7 @@ export type ClaimEventType = ClaimEvent['type'];
 /** The schema version each type is written with today. */
 export const CLAIM_EVENT_VERSIONS: Readonly<Record<ClaimEventType, number>> = {
   ClaimFiled: 1,
-  TestimonyRecorded: 2,
+  TestimonyRecorded: 3,
   SourceAttached: 1,
   ReviewStarted: 1,
   VerificationRecorded: 1,
@@ -142,8 +142,8 @@ export function isClaimEventType(type: string): type is ClaimEventType {
 
 /**
  * TestimonyRecorded v1 kept the witness's identity inside `witness`. v2 moved it under
- * `protected`, so that it can be encrypted and erased on its own. Old events are read as v2;
- * the stored bytes never change.
+ * `protected`, so that it can be encrypted and erased on its own; v3 stores it sealed. Old events
+ * are read as v3 (their identity still in plaintext); the stored bytes never change.
  */
 export function upcastTestimonyRecordedV1(data: Record<string, unknown>): TestimonyRecorded['data'] {
   const { witness, ...rest } = data as { witness: { pseudonym: string; identity?: WitnessIdentity } } & Record<string, unknown>;
@@ -160,7 +160,10 @@ export function claimEventFromStored(type: string, schemaVersion: number, payloa
   if (!isClaimEventType(type)) throw new Error(`${type} is not a claim event`);
   const current = CLAIM_EVENT_VERSIONS[type];
   if (type === 'TestimonyRecorded' && schemaVersion === 1) {
-    return { type, schemaVersion: 2, data: upcastTestimonyRecordedV1(payload as Record<string, unknown>) };
+    return { type, schemaVersion: 3, data: upcastTestimonyRecordedV1(payload as Record<string, unknown>) };
+  }
+  if (type === 'TestimonyRecorded' && schemaVersion === 2) {
+    return { type, schemaVersion: 3, data: payload as TestimonyRecorded['data'] };
   }
   if (schemaVersion !== current) throw new Error(`${type} schema version ${schemaVersion} is unknown`);
   return { type, schemaVersion, data: payload } as ClaimEvent;

@@ -7,6 +7,7 @@ import {
   CLAIM_ID,
   SURVIVOR_ID,
   contextFor,
+  sealedIdentity,
   testimony,
 } from '../../test/given-when-then.js';
 import { decideClaim, type ClaimCommand } from './claim.decide.js';
@@ -88,7 +89,7 @@ describe('testimony and sources', () => {
       .then([
         {
           type: 'TestimonyRecorded',
-          schemaVersion: 2,
+          schemaVersion: 3,
           data: {
             testimonyId: 't-1',
             witness: { pseudonym: 'W-17' },
@@ -103,13 +104,13 @@ describe('testimony and sources', () => {
       ]);
   });
 
-  it('keeps the witness identity under protected.witnessIdentity, never inside witness', () => {
+  it('keeps the sealed witness identity under protected.witnessIdentity, never inside witness', () => {
     given([filed])
-      .when(by(filer, command.recordTestimony('t-1', { name: 'Fatima Al-Hassan', contact: '+963 900 000 000' })))
+      .when(by(filer, command.recordTestimony('t-1', sealedIdentity)))
       .then([
         {
           type: 'TestimonyRecorded',
-          schemaVersion: 2,
+          schemaVersion: 3,
           data: {
             testimonyId: 't-1',
             witness: { pseudonym: 'W-17' },
@@ -118,7 +119,7 @@ describe('testimony and sources', () => {
             language: 'ar',
             consent: 'legal-proceedings',
             recordedBy: filer,
-            protected: { witnessIdentity: { name: 'Fatima Al-Hassan', contact: '+963 900 000 000' } },
+            protected: { witnessIdentity: sealedIdentity },
           },
         },
       ]);

@@ -64,6 +64,22 @@ export interface WitnessIdentity {
   contact?: string;
 }
 
+/**
+ * Protected personal data as events hold it: AES-256-GCM ciphertext under the data subject's own
+ * key (sealed at the edge; the domain never sees keys or plaintext). Erasing the subject's key
+ * leaves the ciphertext, and so every hash, intact and unreadable.
+ */
+export interface SealedData {
+  alg: 'A256GCM';
+  subject: string;
+  iv: string;
+  ciphertext: string;
+  tag: string;
+}
+
+/** Sealed since TestimonyRecorded v3; v1 and v2 events, read as v3, still carry it in plaintext. */
+export type ProtectedWitnessIdentity = SealedData | WitnessIdentity;
+
 export interface TestimonyDetails {
   witness: { pseudonym: string };
   relation: WitnessRelation;
