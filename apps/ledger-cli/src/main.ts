@@ -1,12 +1,17 @@
-import 'reflect-metadata';
 import { USAGE } from './usage.js';
 import { UsageError } from './usage-error.js';
 
 // Each command's module is loaded when it runs: `verify` need not load the Nest, HTTP and
-// migration code it never uses.
+// migration code it never uses, and `verify-bundle` loads no Nest, TypeORM, pg or
+// reflect-metadata at all: it needs nothing but Node and the bundle file.
+
+/** Commands that load no decorated (Nest or TypeORM) class, and so no reflect-metadata. */
+const WITHOUT_DECORATORS: ReadonlySet<string | undefined> = new Set(['verify-bundle', 'help', '--help', undefined]);
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
+  // Decorator metadata must be in place before any Nest or TypeORM class is defined.
+  if (!WITHOUT_DECORATORS.has(command)) await import('reflect-metadata');
   switch (command) {
     case 'token': {
       const { tokenCommand } = await import('./commands/token.command.js');
@@ -37,6 +42,10 @@ async function main(argv: string[]): Promise<number> {
     case 'verify': {
       const { verifyCommand } = await import('./commands/verify.command.js');
       return verifyCommand(args, process.env, process);
+    }
+    case 'verify-bundle': {
+      const { verifyBundleCommand } = await import('./commands/verify-bundle.command.js');
+      return verifyBundleCommand(args, process);
     }
     case undefined:
     case 'help':

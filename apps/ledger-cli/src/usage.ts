@@ -14,6 +14,13 @@ export const VERIFY_USAGE = `verify [--json] [--key <verifier key or file>] [--c
       with the first seq that does not. --key pins the verifier key instead of trusting the one in
       the database; --checkpoint checks the ledger against a checkpoint note kept elsewhere.`;
 
+export const VERIFY_BUNDLE_USAGE = `verify-bundle <file> [--key <verifier key or file>] [--json]
+      Checks an evidence bundle from POST /exports (docs/BUNDLE-FORMAT.md) offline, with no database:
+      every event hash, chain link and inclusion proof, the checkpoint signature, the export's
+      completeness manifest, sources, disclosures, provenance and the end digest. Exit 0 when
+      everything holds, else 1 with the first failing line, seq, stream and version. --key pins the
+      ledger's verifier key instead of trusting the one the bundle carries.`;
+
 export const STATS_USAGE = `stats [--at-seq <n>] [--group-by <dim,...>] [--status <status|all>] [--<dimension> <value>] [--from <date>] [--to <date>] [--csv]
       Recomputes GET /stats/casualties from the ledger's own events as it stood at seq n (default:
       all of it): the same buckets, counts and claim-id hashes the API publishes for that seq.
@@ -35,6 +42,7 @@ commands:
   ${TOKEN_USAGE}
   ${MIGRATE_USAGE}
   ${VERIFY_USAGE}
+  ${VERIFY_BUNDLE_USAGE}
   ${STATS_USAGE}
   ${REPLAY_USAGE}
   ${ROTATE_USAGE}`;
