@@ -1,4 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { LedgerConfig } from '@ledger/config';
 import type pg from 'pg';
 import { LedgerUser, type CommandAnswer } from './support/ledger-client.js';
@@ -207,6 +212,30 @@ describe('the Zardana scenario through the HTTP API', () => {
       documented: { killed: 52, children: 10, women: 10 },
     });
     expect(incidentView.claims).toHaveLength(54);
+
+    // The incident as a court receives it: a bundle that verifies on a machine with only Node.
+    const legal = api.token('u-legal-snhr', 'legal');
+    const exported = await fetch(`${api.url}/exports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${legal}` },
+      body: JSON.stringify({ scope: { type: 'incident', incidentId } }),
+    });
+    expect(exported.status).toBe(200);
+    const work = await mkdtemp(join(tmpdir(), 'zardana-bundle-'));
+    try {
+      const bundleFile = join(work, 'zardana.jsonl');
+      await writeFile(bundleFile, await exported.text());
+      const key = await (await fetch(`${api.url}/ledger/key`)).text();
+      const verifierDir = join(work, 'verifier');
+      const packaged = spawnSync(process.execPath, [fileURLToPath(new URL('../scripts/package-verifier.mjs', import.meta.url)), '--out', verifierDir], { encoding: 'utf8' });
+      expect(packaged.status).toBe(0);
+      const offline = spawnSync(process.execPath, [join(verifierDir, 'verify-bundle.js'), bundleFile, '--key', key.trim(), '--json'], { cwd: work, env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8' });
+      expect(offline.stderr).toBe('');
+      expect(offline.status).toBe(0);
+      expect(JSON.parse(offline.stdout)).toMatchObject({ ok: true, claims: 54, keyPinned: true });
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   }, 180000);
 
   it('loses and doubles no approval when verifiers approve one claim at the same time', async () => {

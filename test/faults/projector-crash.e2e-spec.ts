@@ -35,7 +35,7 @@ describe('crash: the projector killed (SIGKILL) in the middle of its backlog and
     try {
       await eventually(async () => ((last = await count(sql)) === target ? true : undefined), what, 120000);
     } catch (error) {
-      throw new Error(`${(error as Error).message}: stuck at ${last} of ${target}\n${log().slice(-4000)}`);
+      throw new Error(`${(error as Error).message}: stuck at ${last} of ${target}\n${log().slice(-4000)}`, { cause: error });
     }
   };
 

@@ -19,6 +19,8 @@ import { ClaimSearch } from './claims/queries/search-claims/claim-search.js';
 import { SearchClaimsController } from './claims/queries/search-claims/search-claims.controller.js';
 import { IncidentsController } from './incidents/queries/incidents.controller.js';
 import { ProjectionReplaysController } from './projections/projection-replays.controller.js';
+import { EvidenceExporter } from './exports/evidence-exporter.js';
+import { ExportEvidenceController } from './exports/export-evidence.controller.js';
 import { DiscloseWitnessIdentityController } from './protection/disclose-witness-identity/disclose-witness-identity.controller.js';
 import { ErasePersonalDataController } from './protection/erase-personal-data/erase-personal-data.controller.js';
 import { ReviewQueueController } from './review-queue/review-queue.controller.js';
@@ -99,6 +101,7 @@ export class LedgerApiModule implements OnModuleInit {
         ProjectionReplaysController,
         DiscloseWitnessIdentityController,
         ErasePersonalDataController,
+        ExportEvidenceController,
         LedgerController,
         HealthController,
       ],
@@ -122,6 +125,7 @@ export class LedgerApiModule implements OnModuleInit {
         GetClaimHandler,
         ClaimSearch,
         DataKeyVault,
+        EvidenceExporter,
         TokenVerifier,
         { provide: APP_GUARD, useClass: AuthGuard },
         LedgerPublisher,

@@ -5,3 +5,4 @@ export * from './perpetrator/index.js';
 export * from './audit/index.js';
 export * from './names/index.js';
 export * from './protection/index.js';
+export * from './export/index.js';

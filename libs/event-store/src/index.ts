@@ -10,3 +10,4 @@ export * from './ledger.module.js';
 export * from './system-clock.js';
 export * from './ledger-reader.js';
 export * from './ledger-verifier.js';
+export * from './checkpoint-issuer.js';

@@ -247,7 +247,8 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
   private async checkpoint(runner: QueryRunner, size: number, frontier: Uint8Array[]): Promise<void> {
     const root = rootFromFrontier(frontier, size);
     const note = signCheckpoint(this.identity.origin, size, root, await this.identity.privateKey());
-    await runner.query(`INSERT INTO ledger_checkpoints (size, root, note) VALUES ($1, $2, $3)`, [
+    // An exporter may have signed this size already (on demand): same size, same root, same note.
+    await runner.query(`INSERT INTO ledger_checkpoints (size, root, note) VALUES ($1, $2, $3) ON CONFLICT (size) DO NOTHING`, [
       size,
       Buffer.from(root),
       note,

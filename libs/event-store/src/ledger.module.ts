@@ -1,5 +1,6 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { Clock, IdGenerator } from '@ledger/domain';
+import { CheckpointIssuer } from './checkpoint-issuer.js';
 import { EventStore } from './event-store.port.js';
 import { LedgerIdentity } from './ledger-identity.js';
 import { LedgerReader } from './ledger-reader.js';
@@ -17,8 +18,9 @@ import { RandomIds, SystemClock } from './system-clock.js';
     LedgerIdentity,
     LedgerSequencer,
     LedgerReader,
+    CheckpointIssuer,
   ],
-  exports: [EventStore, LedgerIdentity, LedgerSequencer, LedgerReader, Clock, IdGenerator],
+  exports: [EventStore, LedgerIdentity, LedgerSequencer, LedgerReader, CheckpointIssuer, Clock, IdGenerator],
 })
 export class LedgerModule implements OnModuleInit {
   constructor(
