@@ -171,6 +171,20 @@ describe('evidence bundles through the HTTP API', () => {
     expect(await failedCheck(resealed(lied))).toBe('disclosure');
   });
 
+  it('delivers the same export again on a retried request, and records each delivery', async () => {
+    const key = '6f1c2b9e-7d4a-4c1e-9b2f-3a5d8e7c1f20';
+    const first = await exportBundle({ scope: { type: 'claim', claimId: claimIds[2] } }, legal, { 'idempotency-key': key });
+    const again = await exportBundle({ scope: { type: 'claim', claimId: claimIds[2] } }, legal, { 'idempotency-key': key });
+    expect([first.status, again.status]).toEqual([200, 200]);
+    expect(again.headers.get('x-export-id')).toBe(key);
+    expect(first.headers.get('x-export-id')).toBe(key);
+    expect(await verify(again.text)).toMatchObject({ ok: true, exportId: key });
+    const { rows } = await db.query(`SELECT type FROM ledger_events WHERE stream_id = $1 ORDER BY version`, [`export-${key}`]);
+    expect(rows.map((r) => r.type)).toEqual(['EvidenceExported', 'ExportCompleted', 'ExportCompleted']);
+    const other = await exportBundle({ scope: { type: 'claim', claimId: claimIds[3] } }, legal, { 'idempotency-key': key });
+    expect(other.status).toBe(422);
+  });
+
   it('proves the ledger only grew since a checkpoint the recipient names, exports a query, and guards the route', async () => {
     const earlier = Number((await db.query(`SELECT min(size) AS size FROM ledger_checkpoints WHERE size > 0`)).rows[0].size);
     const { status, text: bundle } = await exportBundle({ scope: { type: 'query', filters: { status: 'verified', perpetrator: 'russian-forces' } }, consistencyFrom: [earlier] });

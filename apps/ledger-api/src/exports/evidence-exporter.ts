@@ -72,7 +72,7 @@ export class EvidenceExporter {
     }
     const recorded = await this.record(request, { type: 'RecordExport', exportId, scope: body.scope, redacted: body.redacted, justification: body.justification, streams });
     if (recorded.replayed) streams = await this.recordedStreams(exportId);
-    const exportSeq = await this.sequenced(exportStreamId(exportId));
+    const exportSeq = await this.sequenced(exportStreamId(exportId), streams);
     const size = Math.max(exportSeq, await this.reader.treeSize());
     for (const from of body.consistencyFrom) {
       if (from < 1 || from > size) throw DomainError.invalid('EXPORT.INVALID', [{ path: '/consistencyFrom', message: `${from} is not a tree size from 1 to ${size}` }]);
@@ -248,16 +248,23 @@ export class EvidenceExporter {
     return rows.sort((a, b) => (order.get(a.stream_id) ?? 0) - (order.get(b.stream_id) ?? 0) || a.version - b.version);
   }
 
-  /** Waits until the export's own record is in the log (the sequencer runs every few milliseconds). */
-  private async sequenced(streamId: string): Promise<number> {
+  /**
+   * Waits until the export's own record, and the last event of every stream it covers, are in the
+   * log (the sequencer runs every few milliseconds): every event exported then has a proof.
+   */
+  private async sequenced(streamId: string, streams: ExportedStream[]): Promise<number> {
     const doorbell = new Doorbell();
     const deadline = Date.now() + SEQUENCED_WAIT_MS;
     for (;;) {
-      const rows: Array<{ seq: string }> = await this.dataSource.query(
-        `SELECT l.seq FROM ledger_events e JOIN ledger_log l ON l.event_id = e.event_id WHERE e.stream_id = $1 AND e.version = 1`,
-        [streamId],
+      const rows: Array<{ seq: string | null }> = await this.dataSource.query(
+        `SELECT max(l.seq) FILTER (WHERE e.stream_id = $1) AS seq, count(*) FILTER (WHERE l.seq IS NULL) AS pending
+         FROM unnest($2::text[], $3::int[]) AS s(stream_id, version)
+         JOIN ledger_events e ON e.stream_id = s.stream_id AND e.version = s.version
+         LEFT JOIN ledger_log l ON l.event_id = e.event_id
+         HAVING count(*) FILTER (WHERE l.seq IS NULL) = 0`,
+        [streamId, [streamId, ...streams.map((s) => s.streamId)], [1, ...streams.map((s) => s.version)]],
       );
-      if (rows.length > 0) return Number(rows[0].seq);
+      if (rows.length > 0 && rows[0].seq !== null) return Number(rows[0].seq);
       if (Date.now() > deadline) throw new DomainError('EXPORT.NOT_SEQUENCED', 'conflict', 'the ledger has not sequenced the export record yet; try again');
       await doorbell.wait(20);
     }
