@@ -48,8 +48,14 @@ describe('loadConfig', () => {
     expect(found.join('\n')).toMatch(/KAFKA_BROKERS/);
   });
 
-  it('refuses to start with only LEDGER_JWKS_URL, which it cannot check yet', () => {
-    expect(problems({ DATABASE_URL: valid.DATABASE_URL, KAFKA_BROKERS: valid.KAFKA_BROKERS, LEDGER_JWKS_URL: 'https://id.example.org/jwks' })[0]).toMatch(/LEDGER_JWKS_URL .* not supported yet/);
+  it('authenticates with only LEDGER_JWKS_URL (production: RS256/EdDSA from the identity provider)', () => {
+    const config = loadConfig({ DATABASE_URL: valid.DATABASE_URL, KAFKA_BROKERS: valid.KAFKA_BROKERS, LEDGER_JWKS_URL: 'https://id.example.org/jwks' });
+    expect(config.LEDGER_JWKS_URL).toBe('https://id.example.org/jwks');
+    expect(config.LEDGER_JWT_SECRET).toBeUndefined();
+  });
+
+  it('names a LEDGER_JWKS_URL that is not an http(s) URL', () => {
+    expect(problems({ ...valid, LEDGER_JWKS_URL: 'file:///etc/jwks.json' })[0]).toMatch(/LEDGER_JWKS_URL must be an http\(s\) URL/);
   });
 
   it('needs a way to authenticate requests', () => {

@@ -1,6 +1,7 @@
 import { createSecretKey } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { LedgerConfig } from '@ledger/config';
 import { isRole, type Role } from '@ledger/domain';
 
@@ -15,38 +16,80 @@ export class InvalidTokenError extends Error {}
 const SUBJECT = /^[A-Za-z0-9._:@|-]{1,128}$/;
 const EMAIL = /@[^@]+\.[^@]+$/;
 
-/** HS256 tokens signed with LEDGER_JWT_SECRET (development and tests). */
+/** What the identity provider may sign with; never `none`, never a MAC with a public key. */
+const JWKS_ALGORITHMS = ['RS256', 'EdDSA'];
+
+/**
+ * A token whose `kid` is not in the cached key set refetches LEDGER_JWKS_URL (key rotation), at
+ * most once per this many milliseconds, so a flood of made-up kids cannot hammer the provider.
+ */
+const JWKS_REFETCH_COOLDOWN_MS = 5000;
+
+/**
+ * Tokens by their `alg` header: HS256 signed with LEDGER_JWT_SECRET (development and tests), or
+ * RS256/EdDSA checked against the identity provider's LEDGER_JWKS_URL (production). Each kind is
+ * accepted only when its key is configured.
+ */
 @Injectable()
 export class TokenVerifier {
   private readonly jwt: JwtService;
+  private readonly hmac: boolean;
+  private readonly jwks?: ReturnType<typeof createRemoteJWKSet>;
 
   constructor(config: LedgerConfig) {
     // A KeyObject, not the string: given a string, jsonwebtoken first tries (and fails) to read it
     // as a public key on every verification, which cost most of a millisecond per request.
     const secret = config.LEDGER_JWT_SECRET ? createSecretKey(Buffer.from(config.LEDGER_JWT_SECRET, 'utf8')) : undefined;
+    this.hmac = secret !== undefined;
     this.jwt = new JwtService({ secret });
+    if (config.LEDGER_JWKS_URL) {
+      this.jwks = createRemoteJWKSet(new URL(config.LEDGER_JWKS_URL), {
+        cooldownDuration: JWKS_REFETCH_COOLDOWN_MS,
+        timeoutDuration: 5000,
+      });
+    }
   }
 
   async verify(token: string): Promise<Principal> {
-    let claims: Record<string, unknown>;
+    return checkClaims(await this.signedClaims(token));
+  }
+
+  private async signedClaims(token: string): Promise<Record<string, unknown>> {
+    let alg: unknown;
     try {
-      claims = await this.jwt.verifyAsync<Record<string, unknown>>(token, { algorithms: ['HS256'] });
+      alg = decodeProtectedHeader(token).alg;
+    } catch {
+      throw new InvalidTokenError('the token header is not readable');
+    }
+    try {
+      if (alg === 'HS256' && this.hmac) {
+        return await this.jwt.verifyAsync<Record<string, unknown>>(token, { algorithms: ['HS256'] });
+      }
+      if (typeof alg === 'string' && JWKS_ALGORITHMS.includes(alg) && this.jwks) {
+        const { payload } = await jwtVerify<JWTPayload>(token, this.jwks, { algorithms: JWKS_ALGORITHMS, requiredClaims: ['exp'] });
+        return payload as Record<string, unknown>;
+      }
     } catch {
       throw new InvalidTokenError('the token is not valid');
     }
-    const { sub, roles, exp } = claims;
-    if (typeof exp !== 'number') throw new InvalidTokenError('the token has no exp');
-    if (typeof sub !== 'string' || !SUBJECT.test(sub) || EMAIL.test(sub)) {
-      throw new InvalidTokenError('sub must be an opaque user id');
-    }
-    if (!Array.isArray(roles) || roles.length === 0 || !roles.every(isRole)) {
-      throw new InvalidTokenError('roles must be a non-empty array of ledger roles');
-    }
-    return { sub, roles: [...new Set(roles)] };
+    throw new InvalidTokenError('the token is signed with an algorithm this ledger does not accept');
   }
 
   /** Development tokens, minted by `npm run ledger -- token`. */
   mint(principal: Principal, ttlSeconds: number): string {
     return this.jwt.sign({ sub: principal.sub, roles: principal.roles }, { algorithm: 'HS256', expiresIn: ttlSeconds });
   }
+}
+
+/** The same checks whoever signed the token: an opaque `sub`, ledger roles, an `exp`. */
+function checkClaims(claims: Record<string, unknown>): Principal {
+  const { sub, roles, exp } = claims;
+  if (typeof exp !== 'number') throw new InvalidTokenError('the token has no exp');
+  if (typeof sub !== 'string' || !SUBJECT.test(sub) || EMAIL.test(sub)) {
+    throw new InvalidTokenError('sub must be an opaque user id');
+  }
+  if (!Array.isArray(roles) || roles.length === 0 || !roles.every(isRole)) {
+    throw new InvalidTokenError('roles must be a non-empty array of ledger roles');
+  }
+  return { sub, roles: [...new Set(roles)] };
 }
