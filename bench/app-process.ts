@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { assertScratch } from './scratch.js';
 
-const MAIN = 'dist/apps/ledger-api/src/main.js';
+const API_MAIN = 'dist/apps/ledger-api/src/main.js';
+/** The projector on its own (`npm run start:projector`), with its own GET /health. */
+export const PROJECTOR_MAIN = 'dist/apps/projector/src/main.js';
 
 export interface RunningApp {
   url: string;
@@ -27,18 +29,19 @@ export async function freePort(): Promise<number> {
 
 /**
  * The real ledger API as production runs it (`npm start`: API, sequencer, publisher and projector
- * in one process), in a child process so the load generator's CPU is not the app's.
+ * in one process), in a child process so the load generator's CPU is not the app's; `main` runs
+ * another app the same way (the projector on its own).
  */
 export async function startApp(
   env: Record<string, string>,
   onSpawn?: (pid: number) => void,
-  options: { nodeArgs?: string[]; appArgs?: string[]; timeoutMs?: number } = {},
+  options: { nodeArgs?: string[]; appArgs?: string[]; timeoutMs?: number; main?: string } = {},
 ): Promise<RunningApp> {
   const timeoutMs = options.timeoutMs ?? 60000;
   assertScratch(env.DATABASE_URL);
   assertScratch(env.DATABASE_OWNER_URL);
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), MAIN, ...(options.appArgs ?? ['--with-projector'])], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), options.main ?? API_MAIN, ...(options.appArgs ?? ['--with-projector'])], {
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -59,7 +62,7 @@ export async function startApp(
   const tail = (): string => lines.slice(-20).join('\n');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (gone) throw new Error(`the ledger API exited during start-up:\n${tail()}`);
+    if (gone) throw new Error(`${options.main ?? API_MAIN} exited during start-up:\n${tail()}`);
     try {
       const response = await fetch(`${url}/health`);
       if (response.status === 200) break;
@@ -68,7 +71,7 @@ export async function startApp(
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`the ledger API was not healthy after ${timeoutMs} ms:\n${tail()}`);
+      throw new Error(`${options.main ?? API_MAIN} was not healthy after ${timeoutMs} ms:\n${tail()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

@@ -1,10 +1,5 @@
-import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
-import { loadConfig } from '@ledger/config';
-import { dataSourceOptions } from '@ledger/database';
-import { PostgresEventStore, RandomIds, SystemClock } from '@ledger/event-store';
 import pg from 'pg';
-import { DataSource } from 'typeorm';
+import { importClaims } from './claim-import.js';
 import { assertScratch, type ScratchDatabase } from './scratch.js';
 import { CLAIM_BODY } from './workload.js';
 
@@ -129,53 +124,6 @@ export function drainRates(samples: Sample[], base: number, target: number): Dra
  * Appends `count` ClaimFiled events through our event store while the app is stopped: import-style
  * commands that each file `perCommand` claims (one stream each), with the ClaimFiled events the domain decides.
  */
-export async function loadBacklog(
-  db: ScratchDatabase,
-  count: number,
-  perCommand: number,
-  concurrency: number,
-): Promise<{ events: number; seconds: number }> {
-  assertScratch(db.appUrl);
-  const config = loadConfig({ DATABASE_URL: db.appUrl, KAFKA_BROKERS: '127.0.0.1:9092', LEDGER_JWT_SECRET: randomUUID() + randomUUID(), LOG_LEVEL: 'warn' });
-  const dataSource = new DataSource(dataSourceOptions(config, concurrency));
-  await dataSource.initialize();
-  const clock = new SystemClock();
-  const store = new PostgresEventStore(dataSource, clock, new RandomIds());
-  const actor = { id: 'u-bench-importer', role: 'documenter' } as const;
-  let remaining = count;
-  let appended = 0;
-  const started = performance.now();
-  const worker = async (): Promise<void> => {
-    while (remaining > 0) {
-      const size = Math.min(perCommand, remaining);
-      remaining -= size;
-      const commandId = randomUUID();
-      const context = { commandId, correlationId: commandId, causationId: commandId, actor, issuedAt: clock.now() };
-      const claimIds = Array.from({ length: size }, () => randomUUID());
-      const outcome = await store.execute({
-        context,
-        requestHash: commandId.replace(/-/g, '').padEnd(64, '0'),
-        status: 201,
-        streamIds: claimIds.map((id) => `claim-${id}`),
-        decide: async (tx) => {
-          const eventIds: string[] = [];
-          for (const claimId of claimIds) {
-            const streamId = `claim-${claimId}`;
-            const { version } = await tx.readStream(streamId);
-            // Exactly the event FileClaim decides (claim.decide.ts), so the projector and verify take it.
-            const filed = { type: 'ClaimFiled', schemaVersion: 1, data: { claimId, filedBy: actor, ...CLAIM_BODY } };
-            eventIds.push(...tx.append(streamId, 'claim', version, [filed]).eventIds);
-          }
-          return { id: claimIds[0], version: 1, eventIds };
-        },
-      });
-      appended += outcome.response.eventIds.length;
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: concurrency }, worker));
-  } finally {
-    await dataSource.destroy();
-  }
-  return { events: appended, seconds: (performance.now() - started) / 1000 };
+export function loadBacklog(db: ScratchDatabase, count: number, perCommand: number, concurrency: number): Promise<{ events: number; seconds: number }> {
+  return importClaims(db, Array.from({ length: count }, () => CLAIM_BODY), perCommand, concurrency);
 }

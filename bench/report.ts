@@ -4,6 +4,9 @@ import type { CpuSplit } from './cpu.js';
 import type { HttpResult } from './http-load.js';
 import type { Machine } from './machine.js';
 import type { DrainResult } from './pipeline.js';
+import type { ReadResult } from './read.js';
+import { QUERY_KIND_NOTES } from './claim-queries.js';
+import { MiB } from './memory.js';
 import { fmtInt, fmtMs, fmtRatio, table } from './stats.js';
 import type { StoreKind } from './store-bench.js';
 import type { VerifyResult } from './verify.js';
@@ -15,7 +18,15 @@ export const BARS = {
   httpP99Ms: 100,
   pipelineRate: 10000,
   verifyRate: 50000,
+  replayRate: 20000,
+  lagRate: 500,
+  lagP99Ms: 250,
+  queryP99Ms: 50,
 } as const;
+
+/** The sections of `npm run bench`, in the order they run and appear. */
+export const SECTIONS = ['store', 'http', 'pipeline', 'verify', 'read'] as const;
+export type Section = (typeof SECTIONS)[number];
 
 export interface StoreRun {
   store: StoreKind;
@@ -43,11 +54,20 @@ export interface BenchReport {
   command: string;
   totalSeconds: number;
   settings: { pool: number; streamLength: number; rounds: number; httpSeconds: number; pipelineEvents: number; levels: Array<{ concurrency: number; total: number; warmup: number }> };
+  /** The sections this run measured, and how long each took. */
+  sections: Section[];
+  sectionSeconds: Partial<Record<Section, number>>;
   store: StoreRun[];
   http: HttpRun[];
   pipeline: PipelineRun | null;
   verify: VerifyResult | null;
-  notes: string[];
+  read: ReadResult | null;
+  /** Run notes, each with the section it concerns. */
+  notes: Partial<Record<Section, string[]>>;
+}
+
+export function note(report: BenchReport, section: Section, text: string): void {
+  (report.notes[section] ??= []).push(text);
 }
 
 const pass = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
@@ -178,6 +198,160 @@ export function verifyTable(report: BenchReport): string {
   );
 }
 
+export function readTables(report: BenchReport): string {
+  const r = report.read;
+  if (!r) return 'not run';
+  if (!r.measured) return `not measured: ${r.reason}`;
+  const share = (ms: number, cpu: CpuSplit): string => `${Math.round((ms / (cpu.seconds * 1000)) * 100)} %`;
+  const main = table(
+    ['what', 'process', 'events', 'seconds', 'events/s', 'peak RSS', 'bar'],
+    [
+      ...r.replays.map((x) => [
+        `replay \`${x.projection}\` (ProjectionReplayer's own report: start → compared)`,
+        'replay process (the CLI\'s code)',
+        fmtInt(r.topicEvents),
+        ((Date.parse(x.report.finishedAt) - Date.parse(x.report.startedAt)) / 1000).toFixed(2),
+        fmtInt(x.report.eventsPerSecond),
+        `${fmtInt(MiB(x.peakRss))} MiB`,
+        `≥ ${fmtInt(BARS.replayRate)}/s: ${pass(x.report.eventsPerSecond >= BARS.replayRate && x.report.matched)}${x.report.matched ? '' : ' (tables differ)'}`,
+      ]),
+      [
+        'live projector, initial backlog (`claims` watermark, first → last applied)',
+        'projector app (`npm run start:projector`)',
+        fmtInt(r.projector.events),
+        r.projector.applySeconds.toFixed(2),
+        fmtInt(r.projector.rate),
+        `${fmtInt(MiB(r.projector.peakRss))} MiB`,
+        '—',
+      ],
+    ],
+  );
+  const phases = table(
+    ['replay', 'group join + first batch s', 'apply window s', 'events/s over the apply window', 'settle + compare s', 'RSS at 25 / 50 / 75 / 100 % applied (MiB)', 'CPU µs/event: replay process / Postgres', 'tables'],
+    r.replays.map((x) => {
+      const applied = r.topicEvents - x.firstBatchMessages;
+      return [
+        x.projection,
+        (x.firstBatchMs / 1000).toFixed(2),
+        (x.applyMs / 1000).toFixed(2),
+        fmtInt(applied / (x.applyMs / 1000)),
+        (x.compareMs / 1000).toFixed(2),
+        x.rssAt.map(([, rss]) => fmtInt(MiB(rss))).join(' / '),
+        `${perUnit(x.cpu.app * 1000, r.topicEvents)} / ${perUnit(x.cpu.postgres * 1000, r.topicEvents)} µs`,
+        x.report.tables.map((t) => `${t.table} ${fmtInt(t.rebuilt.rows)} rows ${t.match ? 'match' : 'DIFFER'}`).join(', '),
+      ];
+    }),
+  );
+  const lagTable = table(
+    ['target commands/s', 'sent/s', 'answered (201) /s', 'errors', 'POST p50 / p99 ms', 'lag p50 ms', 'lag p99 ms', 'lag max ms', 'after the 201 p50 / p99 ms', 'not visible 60 s after the last 201', 'bar'],
+    r.lag.map((lag) => {
+      const barred = lag.targetRate === BARS.lagRate;
+      const ok = lag.lag.p99 < BARS.lagP99Ms && lag.unseen === 0 && lag.errors === 0 && lag.acceptedRate >= 0.95 * lag.targetRate;
+      return [
+        fmtInt(lag.targetRate),
+        fmtInt(lag.sendRate),
+        fmtInt(lag.acceptedRate),
+        String(lag.errors),
+        `${fmtMs(lag.post.p50)} / ${fmtMs(lag.post.p99)}`,
+        fmtMs(lag.lag.p50),
+        fmtMs(lag.lag.p99),
+        fmtMs(lag.lag.max),
+        `${fmtMs(lag.afterAnswer.p50)} / ${fmtMs(lag.afterAnswer.p99)}`,
+        String(lag.unseen),
+        barred ? `p99 < ${BARS.lagP99Ms} ms at ${fmtInt(BARS.lagRate)}/s: ${pass(ok)}` : '—',
+      ];
+    }),
+  );
+  const lagCpu = table(
+    ['target commands/s', 'ledger API + projector process', 'Postgres backends', 'Kafka', 'bench (generator + poller)', 'other', 'machine busy', 'API peak RSS so far'],
+    r.lag.map((lag) => {
+      const core = (ms: number): string => `${Math.round((ms / (lag.cpu.seconds * 1000)) * 100)} %`;
+      return [
+        fmtInt(lag.targetRate),
+        core(lag.cpu.app),
+        core(lag.cpu.postgres),
+        core(lag.cpu.kafka),
+        core(lag.cpu.loadGenerator),
+        core(lag.cpu.other),
+        `${Math.round(lag.cpu.machineBusy * 100)} %`,
+        `${fmtInt(MiB(lag.appPeakRss))} MiB`,
+      ];
+    }),
+  );
+  const stages = table(
+    ['target commands/s', 'committed, not sequenced', 'sequenced, not on Kafka', 'on Kafka, not projected (claims watermark)'],
+    r.lag.map((lag) => {
+      const cell = ({ mean, max }: { mean: number; max: number }): string => `${fmtInt(mean)} / ${fmtInt(max)}`;
+      return [fmtInt(lag.targetRate), cell(lag.stages.sequencer), cell(lag.stages.publisher), cell(lag.stages.projector)];
+    }),
+  );
+  const lag = r.lag[0];
+  const q = r.queries;
+  const queries = table(
+    ['query kind', 'requests', 'p50 ms', 'p99 ms', 'max ms', 'claims per page (mean)', 'empty', 'bar'],
+    [
+      ...q.kinds.map((k) => [k.kind, fmtInt(k.requests), fmtMs(k.p50), fmtMs(k.p99), fmtMs(k.max), k.meanItems.toFixed(1), String(k.empty), '—']),
+      [
+        '**all**',
+        fmtInt(q.requests),
+        fmtMs(q.overall.p50),
+        fmtMs(q.overall.p99),
+        fmtMs(q.overall.max),
+        '',
+        '',
+        `p99 < ${BARS.queryP99Ms} ms: ${pass(q.overall.p99 < BARS.queryP99Ms && q.errors === 0)}`,
+      ],
+    ],
+  );
+  const c = r.claims;
+  return [
+    `Ledger: ${fmtInt(c.total)} claims, ${fmtInt(c.gaza)} from the Gaza list and ${fmtInt(c.vdc)} from the VDC list (every row${c.generated === 0 ? ', sampled evenly' : ''}) ` +
+      `and ${fmtInt(c.generated)} generated from their name parts; ${c.refused} rows refused by the claim rules. ` +
+      `Imported through \`PostgresEventStore\` in ${r.load.seconds.toFixed(1)} s (${fmtInt(r.load.events / r.load.seconds)} claims/s), ` +
+      `put on the topic by the API's sequencer and publisher in ${r.publishSeconds.toFixed(1)} s: ${fmtInt(r.topicEvents)} events on the topic.`,
+    '',
+    '**Replay and projector catch-up**',
+    '',
+    main,
+    '',
+    `Where the replays' time went, and their memory as the rebuild went (peak RSS of the replay process from getrusage; of the projector from /proc VmHWM; ` +
+      `the projector started ${r.projector.startupSeconds.toFixed(1)} s before its first batch, its \`incidents\` projection was done ${r.projector.incidentsDoneSeconds.toFixed(1)} s after spawn, ` +
+      `and it cost ${perUnit(r.projector.cpu.app * 1000, r.projector.events)} µs of its own CPU and ${perUnit(r.projector.cpu.postgres * 1000, r.projector.events)} µs of Postgres per event):`,
+    '',
+    phases,
+    '',
+    `**Command → visible lag** (\`npm start\`: API with the projector in process): open loop, POST /claims (claims shaped like the lists') due at a fixed rate ` +
+      `for ${lag.seconds} s after a warm-up, whatever the answers; lag from each command's scheduled send to the first poll of \`claim_view\` that holds its id ` +
+      `(one superuser query for all pending ids, then a ${lag.pollEveryMs} ms sleep; a poll took ${r.lag.map((l) => fmtMs(l.pollMs)).join(' / ')} ms on average, ` +
+      `so a lag is overstated by at most about the sum). "After the 201" is the part after the API answered: sequencer, publisher, Kafka and projector. ` +
+      `"Answered /s" counts 201s from the first timed send to the last answer.`,
+    '',
+    lagTable,
+    '',
+    'Where commands waited after the API committed them: events at each stage, mean / max over the polls of the timed window:',
+    '',
+    stages,
+    '',
+    `After the lag runs: ${fmtInt(r.check.visible)} of the ${fmtInt(r.check.filed)} filed claims in \`claim_view\`, ` +
+      (r.check.caughtUpSeconds === null ? 'the projector still behind after 180 s.' : `the claims watermark at the last seq ${r.check.caughtUpSeconds.toFixed(1)} s after the last lag run ended.`),
+    '',
+    'CPU during the lag runs (share of one core; warm-up and drain included):',
+    '',
+    lagCpu,
+    '',
+    `**GET /claims** on the ${fmtInt(c.total)} claims: ${fmtInt(q.requests)} requests from ${q.clients} keep-alive clients, timed client-side, after a warm-up; ` +
+      `${fmtInt(q.rate)} requests/s, errors ${q.errors}${q.noNextPage ? `, ${q.noNextPage} next-page queries without a second page` : ''}; ` +
+      `CPU meanwhile (share of one core): API ${share(r.queriesCpu.app, r.queriesCpu)}, Postgres ${share(r.queriesCpu.postgres, r.queriesCpu)}, ` +
+      `bench ${share(r.queriesCpu.loadGenerator, r.queriesCpu)}, other processes ${share(r.queriesCpu.other, r.queriesCpu)}. Kinds: ` +
+      Object.entries(QUERY_KIND_NOTES)
+        .map(([kind, text]) => `${kind}: ${text}`)
+        .join('; ') +
+      '.',
+    '',
+    queries,
+  ].join('\n');
+}
+
 function machineTable(report: BenchReport): string {
   const m = report.machine;
   return table(
@@ -194,42 +368,75 @@ function machineTable(report: BenchReport): string {
   );
 }
 
-export function resultsMarkdown(report: BenchReport): string {
+/** One line that says where a section was measured, kept with the section when other runs rewrite the rest. */
+function provenance(report: BenchReport, section: Section): string {
+  const m = report.machine;
+  const seconds = report.sectionSeconds[section];
+  return (
+    `_Measured on ${report.date} by \`${report.command}\`${seconds === undefined ? '' : ` (this section: ${Math.round(seconds)} s)`}; ` +
+    `${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.kernel}, Node.js ${m.node}, PostgreSQL ${m.postgres.split(' ')[0]}, Kafka ${m.kafka}; load at start ${m.loadAverage}._`
+  );
+}
+
+function sectionBody(report: BenchReport, section: Section): string {
   const s = report.settings;
+  switch (section) {
+    case 'store':
+      return [
+        '### 1. Event store: appends/s, ours vs Emmett (in process, same Postgres)',
+        '',
+        provenance(report, section),
+        '',
+        `Levels (concurrency: timed appends): ${s.levels.map((l) => `${l.concurrency}: ${fmtInt(l.total)}`).join(', ')}, ` +
+          `in ${s.rounds} interleaved round(s), each after its own warm-up of ${s.levels.map((l) => fmtInt(l.warmup)).join(' / ')} appends; ` +
+          `pool ${s.pool} connections for every store; streams of ${s.streamLength} events.`,
+        '',
+        storeTables(report),
+      ].join('\n');
+    case 'http':
+      return [
+        '### 2. HTTP API: POST /claims (the API with its sequencer and publisher in a child process, and Kafka)',
+        '',
+        provenance(report, section),
+        '',
+        `${s.httpSeconds} s per level after a warm-up.`,
+        '',
+        httpTables(report),
+      ].join('\n');
+    case 'pipeline':
+      return ['### 3. Sequencer + publisher: backlog drain, commit → Kafka ack', '', provenance(report, section), '', pipelineTable(report)].join('\n');
+    case 'verify':
+      return ['### 4. `ledger verify`', '', provenance(report, section), '', verifyTable(report)].join('\n');
+    case 'read':
+      return ['### 5. Read side: replay, projector catch-up, command → visible lag, GET /claims', '', provenance(report, section), '', readTables(report)].join('\n');
+  }
+}
+
+/** Each section this run measured, as the doc shows it: heading, where and when, tables, its run notes. */
+export function sectionsMarkdown(report: BenchReport): Map<Section, string> {
+  const out = new Map<Section, string>();
+  for (const section of report.sections) {
+    const notes = report.notes[section] ?? [];
+    out.set(section, [sectionBody(report, section), ...(notes.length ? ['', 'Run notes:', '', ...notes.map((n) => `- ${n}`)] : [])].join('\n'));
+  }
+  return out;
+}
+
+/** The top of the results block: how to read it, and the machine of the latest run. */
+export function headerMarkdown(report: BenchReport): string {
   return [
-    `Run on ${report.date} with \`${report.command}\`; the whole run took ${Math.round(report.totalSeconds)} s.`,
+    'A run rewrites only the sections it measured (`BENCH_SECTIONS`) and keeps the last results of the others; each section says when and by which command it was measured.',
     '',
-    '### Machine',
+    `### Machine (latest run: ${report.date}, \`${report.command}\`, sections ${report.sections.join(', ')}, ${Math.round(report.totalSeconds)} s)`,
     '',
     machineTable(report),
-    '',
-    '### 1. Event store: appends/s, ours vs Emmett (in process, same Postgres)',
-    '',
-    `Levels (concurrency: timed appends): ${s.levels.map((l) => `${l.concurrency}: ${fmtInt(l.total)}`).join(', ')}, ` +
-      `in ${s.rounds} interleaved round(s), each after its own warm-up of ${s.levels.map((l) => fmtInt(l.warmup)).join(' / ')} appends; ` +
-      `pool ${s.pool} connections for every store; streams of ${s.streamLength} events.`,
-    '',
-    storeTables(report),
-    '',
-    '### 2. HTTP API: POST /claims (the API with its sequencer and publisher in a child process, and Kafka)',
-    '',
-    `${s.httpSeconds} s per level after a warm-up.`,
-    '',
-    httpTables(report),
-    '',
-    '### 3. Sequencer + publisher: backlog drain, commit → Kafka ack',
-    '',
-    pipelineTable(report),
-    '',
-    '### 4. `ledger verify`',
-    '',
-    verifyTable(report),
-    ...(report.notes.length ? ['', '### Run notes', '', ...report.notes.map((n) => `- ${n}`)] : []),
   ].join('\n');
 }
 
 const START = '<!-- bench:results:start (generated by `npm run bench`; everything outside these markers is kept) -->';
 const END = '<!-- bench:results:end -->';
+const sectionStart = (section: Section): string => `<!-- bench:section ${section} -->`;
+const sectionEnd = (section: Section): string => `<!-- bench:section-end ${section} -->`;
 
 const SKELETON = `# Benchmarks
 
@@ -242,12 +449,49 @@ ${START}
 ${END}
 `;
 
-/** Replaces only the generated block, so the hand-written analysis around it survives re-runs. */
-export function writeBenchmarksDoc(path: string, results: string): void {
+/**
+ * The sections a results block already holds. A block written before sections had their own
+ * markers (one run, one header) is split at its numbered headings, and each part is given the
+ * old header's date, command and machine, so nothing is lost when a later run replaces only some.
+ */
+export function existingSections(block: string): Map<Section, string> {
+  const found = new Map<Section, string>();
+  for (const section of SECTIONS) {
+    const from = block.indexOf(sectionStart(section));
+    const to = block.indexOf(sectionEnd(section));
+    if (from >= 0 && to > from) found.set(section, block.slice(from + sectionStart(section).length, to).trim());
+  }
+  if (found.size > 0 || !/^### 1\. /m.test(block)) return found;
+  const run = /Run on (\S+) with `([^`]+)`; the whole run took (\d+) s\./.exec(block);
+  const cell = (name: string): string => new RegExp(`^\\| ${name}\\s*\\| (.*?)\\s*\\|$`, 'm').exec(block)?.[1] ?? 'unknown';
+  const machine = `${cell('CPU')}, ${cell('memory')}, ${cell('kernel')}, Node.js ${cell('Node.js')}, PostgreSQL ${cell('PostgreSQL').split(' ')[0]}, Kafka ${cell('Kafka').split(' ')[0]}; load at start ${cell('load average at start \\(1/5/15 min\\)')}`;
+  const provenanceLine = `_Measured on ${run?.[1] ?? 'an earlier date'} by \`${run?.[2] ?? 'npm run bench'}\` (the whole run: ${run?.[3] ?? '?'} s); ${machine}._`;
+  const notes = /### Run notes\n\n([\s\S]*)$/.exec(block)?.[1].trim();
+  const parts = block.split(/^(?=### )/m);
+  const numbered: Array<[string, Section]> = [['### 1. ', 'store'], ['### 2. ', 'http'], ['### 3. ', 'pipeline'], ['### 4. ', 'verify'], ['### 5. ', 'read']];
+  for (const part of parts) {
+    const section = numbered.find(([prefix]) => part.startsWith(prefix))?.[1];
+    if (!section) continue;
+    const [heading, ...rest] = part.trim().split('\n');
+    // The old run notes were the whole run's (load averages after the store and HTTP sections).
+    const extra = section === 'http' && notes ? ['', 'Run notes:', '', notes] : [];
+    found.set(section, [heading, '', provenanceLine, ...rest, ...extra].join('\n'));
+  }
+  return found;
+}
+
+/**
+ * Replaces only the generated block, so the hand-written analysis around it survives re-runs; inside
+ * it, only the sections this run measured: the others keep their last results.
+ */
+export function writeBenchmarksDoc(path: string, header: string, measured: Map<Section, string>): void {
   const current = existsSync(path) ? readFileSync(path, 'utf8') : SKELETON;
   const base = current.includes(START) && current.includes(END) ? current : `${current.trimEnd()}\n\n${SKELETON.slice(SKELETON.indexOf('## Latest'))}`;
   const before = base.slice(0, base.indexOf(START) + START.length);
   const after = base.slice(base.indexOf(END));
+  const sections = existingSections(base.slice(base.indexOf(START) + START.length, base.indexOf(END)));
+  for (const [section, text] of measured) sections.set(section, text);
+  const blocks = SECTIONS.filter((s) => sections.has(s)).map((s) => `${sectionStart(s)}\n\n${sections.get(s) as string}\n\n${sectionEnd(s)}`);
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${before}\n\n${results}\n\n${after}`);
+  writeFileSync(path, `${before}\n\n${header}\n\n${blocks.join('\n\n')}\n\n${after}`);
 }

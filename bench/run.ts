@@ -3,32 +3,38 @@
  * running at once. Scratch databases `ledger_bench_*` and a fresh Kafka topic; never `ledger`.
  * Env knobs: BENCH_QUICK=1 (smoke run, doc untouched), BENCH_POOL, BENCH_STREAM_LENGTH,
  * BENCH_STORE_LEVELS ("1:2000:300,16:10000:1000,..." concurrency:total:warmup), BENCH_HTTP_SECONDS,
- * BENCH_ROUNDS, BENCH_PIPELINE_EVENTS, BENCH_SECTIONS (store,http,pipeline,verify), BENCH_KEEP=1.
+ * BENCH_ROUNDS, BENCH_PIPELINE_EVENTS, BENCH_SECTIONS (store,http,pipeline,verify,read), BENCH_KEEP=1;
+ * for the read section BENCH_DATA_DIR (the real casualty lists, default ../shared/data), BENCH_READ_CLAIMS,
+ * BENCH_READ_QUERIES, BENCH_LAG_RATES ("500,100"), BENCH_LAG_SECONDS.
  */
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { loadConfig, type LedgerConfig } from '@ledger/config';
 import { migrate } from '@ledger/database';
-import { TokenVerifier } from '@ledger/http';
-import { Kafka, logLevel } from 'kafkajs';
 import { startApp } from './app-process.js';
 import { cpuSplitMeter, type CpuSplit } from './cpu.js';
 import { httpLoad } from './http-load.js';
 import { describeInterference, watchInterference } from './interference.js';
 import { describeMachine, kafkaPid, loadAverage } from './machine.js';
+import { benchConfig, cleanUpKafka, prepareLedger, type Ledger } from './ledger.js';
 import { drainRates, LedgerProbe, loadBacklog, sampleProgress } from './pipeline.js';
+import { readSection } from './read.js';
 import {
+  headerMarkdown,
   httpTables,
+  note,
   pipelineTable,
-  resultsMarkdown,
+  readTables,
+  SECTIONS,
+  sectionsMarkdown,
   storeTables,
   verifyTable,
   writeBenchmarksDoc,
   type BenchReport,
   type HttpRun,
+  type Section,
   type StoreRun,
 } from './report.js';
+import { say } from './say.js';
 import { drop, openConnections, recreate, scratchDatabase, serverInfo, type ScratchDatabase } from './scratch.js';
 import { fmtInt, fmtMs, summarize } from './stats.js';
 import type { StoreJob, StoreKind } from './store-bench.js';
@@ -51,13 +57,26 @@ const LEVELS = (env.BENCH_STORE_LEVELS ?? (quick ? '1:300:100,16:1000:300,64:200
     return { concurrency, total, warmup };
   });
 const ROUNDS = Math.max(1, int('BENCH_ROUNDS', quick ? 1 : 2));
-const SECTIONS = new Set((env.BENCH_SECTIONS ?? 'store,http,pipeline,verify').split(','));
-const KAFKA_BROKERS = env.KAFKA_BROKERS ?? '127.0.0.1:9092';
-const DOC = 'docs/BENCHMARKS.md';
-
-const say = (line: string): void => {
-  process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+const RUN_SECTIONS: Section[] = (env.BENCH_SECTIONS ?? SECTIONS.join(','))
+  .split(',')
+  .map((name) => {
+    if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`BENCH_SECTIONS: unknown section "${name}" (there are ${SECTIONS.join(', ')})`);
+    return name as Section;
+  });
+const RUNS = new Set(RUN_SECTIONS);
+const READ = {
+  claims: int('BENCH_READ_CLAIMS', quick ? 5000 : 100000),
+  perCommand: 100,
+  importConcurrency: 4,
+  queries: int('BENCH_READ_QUERIES', quick ? 200 : 2000),
+  queryWarmup: quick ? 50 : 200,
+  queryClients: 4,
+  lagRates: (env.BENCH_LAG_RATES ?? '500,100').split(',').map(Number),
+  lagWarmupSeconds: quick ? 1 : 5,
+  lagSeconds: int('BENCH_LAG_SECONDS', quick ? 4 : 20),
+  pollEveryMs: 5,
 };
+const DOC = 'docs/BENCHMARKS.md';
 
 type Level = (typeof LEVELS)[number];
 
@@ -131,49 +150,6 @@ async function storeSection(report: BenchReport): Promise<void> {
   }
 }
 
-function benchConfig(db: ScratchDatabase, topic: string, origin: string, secret = randomBytes(32).toString('hex')): LedgerConfig {
-  return loadConfig({
-    DATABASE_URL: db.appUrl,
-    DATABASE_OWNER_URL: db.ownerUrl,
-    KAFKA_BROKERS,
-    KAFKA_TOPIC: topic,
-    LEDGER_ORIGIN: origin,
-    LEDGER_JWT_SECRET: secret,
-    LOG_LEVEL: 'warn',
-  });
-}
-
-interface Ledger {
-  db: ScratchDatabase;
-  appEnv: Record<string, string>;
-  topic: string;
-  token: string;
-}
-
-async function prepareLedger(stamp: string): Promise<Ledger> {
-  const db = scratchDatabase('api');
-  await recreate(db);
-  const topic = `ledger.bench.${stamp}`;
-  const origin = `bench.ledger/${stamp}`;
-  const secret = randomBytes(32).toString('hex');
-  const config = benchConfig(db, topic, origin, secret);
-  await migrate(config);
-  const appEnv: Record<string, string> = {
-    DATABASE_URL: db.appUrl,
-    DATABASE_OWNER_URL: db.ownerUrl,
-    KAFKA_BROKERS,
-    KAFKA_TOPIC: topic,
-    LEDGER_ORIGIN: origin,
-    LEDGER_JWT_SECRET: secret,
-    LEDGER_JWKS_URL: '',
-    // The bench measures the ledger, not a per-user rate limit.
-    LEDGER_RATE_LIMIT: '100000000',
-    LOG_LEVEL: 'warn',
-  };
-  const token = new TokenVerifier(config).mint({ sub: 'u-bench-documenter', roles: ['documenter'] }, 3600);
-  return { db, appEnv, topic, token };
-}
-
 async function httpSection(report: BenchReport, ledger: Ledger): Promise<void> {
   // As the bar says: the API with the sequencer, the publisher and Kafka; the projector is its
   // own process in production (npm run start:projector) and is not part of this measurement.
@@ -190,10 +166,10 @@ async function httpSection(report: BenchReport, ledger: Ledger): Promise<void> {
       const result = await httpLoad(app.url, ledger.token, concurrency, HTTP_SECONDS * 1000);
       const cpu = meter();
       const catchUp = await probe.waitUntilPublished(120000);
-      const note = describeInterference(`HTTP, concurrency ${concurrency}`, await watch.stop());
-      if (note) {
-        report.notes.push(note);
-        say(`  ${note}`);
+      const interference = describeInterference(`HTTP, concurrency ${concurrency}`, await watch.stop());
+      if (interference) {
+        note(report, 'http', interference);
+        say(`  ${interference}`);
       }
       const run: HttpRun = { result, cpu, catchUp };
       report.http.push(run);
@@ -238,10 +214,10 @@ async function pipelineSection(report: BenchReport, ledger: Ledger): Promise<voi
       const samples = await sampler.stop();
       const cpu = (meter as () => CpuSplit)();
       await app.stop();
-      const note = describeInterference('sequencer + publisher', await watch.stop());
-      if (note) {
-        report.notes.push(note);
-        say(`  ${note}`);
+      const interference = describeInterference('sequencer + publisher', await watch.stop());
+      if (interference) {
+        note(report, 'pipeline', interference);
+        say(`  ${interference}`);
       }
       const drain = drainRates(samples, before.events, target);
       report.pipeline = { backlog, drain, cpu };
@@ -269,17 +245,13 @@ async function verifySection(report: BenchReport, ledger: Ledger): Promise<void>
   );
 }
 
-async function cleanUpKafka(topic: string): Promise<void> {
-  const kafka = new Kafka({ clientId: 'ledger-bench', brokers: KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    if ((await admin.listTopics()).includes(topic)) await admin.deleteTopics({ topics: [topic] });
-    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.endsWith(topic));
-    if (groups.length) await admin.deleteGroups(groups).catch(() => undefined);
-  } finally {
-    await admin.disconnect();
-  }
+/** The command as typed: the BENCH_* knobs that shape the measurement, then `npm run bench`. */
+function commandLine(): string {
+  const knobs = Object.keys(env)
+    .filter((name) => name.startsWith('BENCH_') && !['BENCH_KEEP', 'BENCH_QUICK'].includes(name))
+    .sort()
+    .map((name) => `${name}=${env[name] as string}`);
+  return [...knobs, 'npm run bench'].join(' ');
 }
 
 async function main(): Promise<void> {
@@ -291,30 +263,46 @@ async function main(): Promise<void> {
     machine: describeMachine(server.version),
     postgresSettings: server.settings,
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    command: 'npm run bench',
+    command: commandLine(),
     totalSeconds: 0,
     settings: { pool: POOL, streamLength: STREAM_LENGTH, rounds: ROUNDS, httpSeconds: HTTP_SECONDS, pipelineEvents: PIPELINE_EVENTS, levels: LEVELS },
+    sections: SECTIONS.filter((s) => RUNS.has(s)),
+    sectionSeconds: {},
     store: [],
     http: [],
     pipeline: null,
     verify: null,
-    notes: [],
+    read: null,
+    notes: {},
+  };
+  const timed = async (section: Section, work: () => Promise<void>): Promise<void> => {
+    const from = performance.now();
+    await work();
+    report.sectionSeconds[section] = (report.sectionSeconds[section] ?? 0) + (performance.now() - from) / 1000;
   };
   const connections = await openConnections();
   if (connections + POOL + 40 > server.maxConnections) {
-    report.notes.push(`${connections} connections were open at start (max_connections ${server.maxConnections}).`);
+    for (const section of report.sections) note(report, section, `${connections} connections were open at start (max_connections ${server.maxConnections}).`);
   }
   say(`machine: ${report.machine.cpus} × ${report.machine.cpuModel}, ${report.machine.memoryGiB} GiB, load ${report.machine.loadAverage}`);
-  if (SECTIONS.has('store')) await storeSection(report);
-  report.notes.push(`load average after the event store section: ${loadAverage()}`);
-  const needsLedger = ['http', 'pipeline', 'verify'].some((s) => SECTIONS.has(s));
+  if (RUNS.has('store')) {
+    await timed('store', () => storeSection(report));
+    note(report, 'store', `load average after the event store section: ${loadAverage()}`);
+  }
+  const needsLedger = (['http', 'pipeline', 'verify'] as const).some((s) => RUNS.has(s));
   if (needsLedger) {
+    const from = performance.now();
     const ledger = await prepareLedger(stamp);
+    // The shared ledger's set-up counts towards the first section that uses it.
+    const first = (['http', 'pipeline', 'verify'] as const).find((s) => RUNS.has(s)) as Section;
+    report.sectionSeconds[first] = (performance.now() - from) / 1000;
     try {
-      if (SECTIONS.has('http')) await httpSection(report, ledger);
-      report.notes.push(`load average after the HTTP section: ${loadAverage()}`);
-      if (SECTIONS.has('pipeline')) await pipelineSection(report, ledger);
-      if (SECTIONS.has('verify')) await verifySection(report, ledger);
+      if (RUNS.has('http')) {
+        await timed('http', () => httpSection(report, ledger));
+        note(report, 'http', `load average after the HTTP section: ${loadAverage()}`);
+      }
+      if (RUNS.has('pipeline')) await timed('pipeline', () => pipelineSection(report, ledger));
+      if (RUNS.has('verify')) await timed('verify', () => verifySection(report, ledger));
     } finally {
       if (env.BENCH_KEEP !== '1') {
         await cleanUpKafka(ledger.topic).catch((error: unknown) => say(`could not delete topic ${ledger.topic}: ${String(error)}`));
@@ -322,29 +310,28 @@ async function main(): Promise<void> {
       }
     }
   }
+  if (RUNS.has('read')) {
+    await timed('read', async () => {
+      report.read = await readSection(stamp, READ);
+      if (report.read.measured) for (const text of report.read.notes) note(report, 'read', text);
+    });
+    note(report, 'read', `load average after the read section: ${loadAverage()}`);
+  }
   report.totalSeconds = (performance.now() - started) / 1000;
-  const out = [
-    '',
-    '== 1. Event store: ours vs Emmett ==',
-    storeTables(report),
-    '',
-    '== 2. HTTP API ==',
-    httpTables(report),
-    '',
-    '== 3. Sequencer + publisher ==',
-    pipelineTable(report),
-    '',
-    '== 4. verify ==',
-    verifyTable(report),
-    '',
-    `total ${Math.round(report.totalSeconds)} s`,
-  ].join('\n');
+  const text: Record<Section, [string, () => string]> = {
+    store: ['1. Event store: ours vs Emmett', () => storeTables(report)],
+    http: ['2. HTTP API', () => httpTables(report)],
+    pipeline: ['3. Sequencer + publisher', () => pipelineTable(report)],
+    verify: ['4. verify', () => verifyTable(report)],
+    read: ['5. Read side', () => readTables(report)],
+  };
+  const out = [...report.sections.flatMap((s) => ['', `== ${text[s][0]} ==`, text[s][1]()]), '', `total ${Math.round(report.totalSeconds)} s`].join('\n');
   process.stdout.write(`${out}\n`);
-  if (quick || SECTIONS.size < 4) {
-    say(`partial or quick run: ${DOC} left unchanged`);
+  if (quick) {
+    say(`quick run: ${DOC} left unchanged`);
   } else {
-    writeBenchmarksDoc(DOC, resultsMarkdown(report));
-    say(`wrote ${DOC}`);
+    writeBenchmarksDoc(DOC, headerMarkdown(report), sectionsMarkdown(report));
+    say(`wrote ${DOC} (sections ${report.sections.join(', ')}; the others keep their last results)`);
   }
 }
 

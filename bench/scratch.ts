@@ -59,7 +59,7 @@ export async function drop(db: ScratchDatabase): Promise<void> {
 export async function serverInfo(): Promise<{ version: string; maxConnections: number; settings: Record<string, string> }> {
   return admin(async (client) => {
     const version = (await client.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0].v;
-    const names = ['max_connections', 'shared_buffers', 'synchronous_commit', 'fsync', 'wal_level', 'work_mem'];
+    const names = ['max_connections', 'shared_buffers', 'synchronous_commit', 'fsync', 'wal_level', 'work_mem', 'autovacuum'];
     const rows = (await client.query<{ name: string; setting: string; unit: string | null }>(
       `SELECT name, setting, unit FROM pg_settings WHERE name = ANY($1)`,
       [names],
@@ -73,4 +73,23 @@ export async function serverInfo(): Promise<{ version: string; maxConnections: n
 /** Connections currently open to the whole cluster (ours and anyone else's). */
 export async function openConnections(): Promise<number> {
   return admin(async (client) => Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity`)).rows[0].n));
+}
+
+/**
+ * What autovacuum would have done to freshly projected tables by now, when the server runs without
+ * it (a CI configuration): without statistics the planner estimates one row for every filter and
+ * picks plans no deployment would see. Returns whether it had to.
+ */
+export async function analyzeIfNoAutovacuum(db: ScratchDatabase, tables: readonly string[]): Promise<boolean> {
+  assertScratch(db.adminUrl);
+  const client = new pg.Client({ connectionString: db.adminUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ on: string }>(`SELECT current_setting('autovacuum') AS on`);
+    if (rows[0].on === 'on') return false;
+    for (const table of tables) await client.query(`VACUUM (ANALYZE) ${table}`);
+    return true;
+  } finally {
+    await client.end();
+  }
 }
