@@ -3,12 +3,19 @@ import { Logger } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { validationSchemas } from './openapi-schemas.js';
 import type { Server } from 'node:http';
+import helmet from 'helmet';
+import { assertEveryRouteDeclaresAccess } from './auth/route-access.js';
 import { ijsonBody } from './ijson-body.js';
 import { ProblemFilter } from './problem.filter.js';
 import { ledgerValidationPipe } from './validation.js';
 
-/** What every HTTP app of the ledger shares: I-JSON bodies, problem+json errors, strict DTOs, /docs. */
+/**
+ * What every HTTP app of the ledger shares: security headers, I-JSON bodies, problem+json errors,
+ * strict DTOs, /docs. CORS stays off: no browser on another origin may call the ledger.
+ */
 export function configureHttpApp(app: INestApplication, title: string): void {
+  assertEveryRouteDeclaresAccess(app);
+  app.use(helmet());
   app.use(...ijsonBody());
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(ledgerValidationPipe());

@@ -8,7 +8,7 @@ import { InvalidTokenError, TokenVerifier } from './token-verifier.js';
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
 
-/** Every route is authenticated unless marked @Public; @Roles decides which token roles may call it. */
+/** Every route is authenticated unless marked @Public; @Roles decides which token roles may call it, and a route without either is refused. */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
@@ -29,7 +29,10 @@ export class AuthGuard implements CanActivate {
       throw error;
     }
     const allowed = this.reflector.getAllAndOverride<Role[] | undefined>(ALLOWED_ROLES, targets);
-    if (!allowed) return true;
+    if (!allowed || allowed.length === 0) {
+      // Deny by default: a route that does not say who may call it is called by no one.
+      throw new ProblemException(problem(403, 'AUTH.NO_ROLES_DECLARED', 'This route declares no roles that may call it.'));
+    }
     const role = allowed.find((r) => request.principal?.roles.includes(r));
     if (!role) {
       throw new ProblemException(
