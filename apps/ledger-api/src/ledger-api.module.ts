@@ -6,7 +6,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConfigModule, LedgerConfig } from '@ledger/config';
 import { dataSourceOptions } from '@ledger/database';
 import { LedgerModule, LedgerSequencer } from '@ledger/event-store';
-import { AuthGuard, HEALTH_COMPONENTS, HealthController, TokenVerifier, type HealthComponent } from '@ledger/http';
+import { AuthGuard, HEALTH_COMPONENTS, HealthController, rateLimiting, TokenVerifier, type HealthComponent } from '@ledger/http';
 import { KafkaHealth, LedgerPublisher } from '@ledger/messaging';
 import { DataKeyVault } from '@ledger/protection';
 import { ClaimView, ProjectionsModule, ProjectorModule, ProjectorService } from '@ledger/read-models';
@@ -128,6 +128,7 @@ export class LedgerApiModule implements OnModuleInit {
         EvidenceExporter,
         TokenVerifier,
         { provide: APP_GUARD, useClass: AuthGuard },
+        ...rateLimiting(config),
         LedgerPublisher,
         KafkaHealth,
         {

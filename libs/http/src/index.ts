@@ -6,3 +6,4 @@ export * from './auth/index.js';
 export * from './health/health.controller.js';
 export * from './http-app.js';
 export * from './process.js';
+export * from './rate-limit.js';
