@@ -9,6 +9,27 @@ function send(response: Response, status: number, code: string, detail: string, 
   response.status(status).type('application/problem+json').send(JSON.stringify(body));
 }
 
+/** Members that reach an object's prototype when copied onto it (class-transformer does). */
+const PROTOTYPE_MEMBERS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * The JSON Pointer of the first member named `__proto__`, `constructor` or `prototype` at any
+ * depth: no DTO has one, and copied onto a DTO instance one would replace or reach its prototype
+ * (and slip past the whitelist). Iterative, since depth is bounded only by the body limit.
+ */
+function prototypeMember(value: unknown): string | undefined {
+  const stack: Array<{ value: unknown; pointer: string }> = [{ value, pointer: '' }];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    if (typeof next.value !== 'object' || next.value === null) continue;
+    for (const [key, member] of Object.entries(next.value)) {
+      const pointer = `${next.pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      if (PROTOTYPE_MEMBERS.has(key)) return pointer;
+      stack.push({ value: member, pointer });
+    }
+  }
+  return undefined;
+}
+
 /**
  * Request bodies are parsed here and only here, as I-JSON (RFC 7493): duplicate members, lone
  * surrogates, U+0000 and numbers beyond IEEE double are refused before any handler sees them.
@@ -26,8 +47,19 @@ export function ijsonBody(): RequestHandler[] {
       send(response, 415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE', 'Request bodies must be application/json.');
       return;
     }
+    const charset = request.headers['content-type']?.match(/;\s*charset\s*=\s*"?([^";\s]+)/i)?.[1].toLowerCase();
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      send(response, 415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE', 'Request bodies must be UTF-8.');
+      return;
+    }
     try {
-      request.body = parseIJson(text);
+      const body = parseIJson(text);
+      const pointer = prototypeMember(body);
+      if (pointer !== undefined) {
+        send(response, 400, 'REQUEST.INVALID', 'The request is not valid.', [{ path: pointer, message: 'is not a permitted member name' }]);
+        return;
+      }
+      request.body = body;
       next();
     } catch (error) {
       if (!(error instanceof IJsonError)) throw error;

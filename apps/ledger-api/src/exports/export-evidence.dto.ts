@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { EXPORT_MAX_CLAIMS } from './evidence-exporter.js';
 
 /** What to export: exactly the members of its `type`. */
@@ -19,7 +19,7 @@ export class ExportScopeDto {
 
 /** POST /exports (legal, admin) */
 export class ExportEvidenceDto {
-  @ValidateNested() @Type(() => ExportScopeDto) scope!: ExportScopeDto;
+  @IsDefined() @IsObject() @ValidateNested() @Type(() => ExportScopeDto) scope!: ExportScopeDto;
   /** Witness identities are redacted unless asked for here, with a justification; both are recorded. */
   @IsOptional() @IsBoolean() includeWitnessIdentities?: boolean;
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(2000) justification?: string;
