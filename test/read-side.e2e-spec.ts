@@ -320,10 +320,11 @@ describe('the read side through the HTTP API', () => {
       return body.status === 'running' ? undefined : body;
     }, 'the replay to finish', 60000);
     expect(job.error).toBeUndefined();
-    expect(job.report?.tables).toEqual([expect.objectContaining({ match: true }), expect.objectContaining({ match: true })]);
+    expect(job.report?.tables.every((t) => t.match)).toBe(true);
     expect(job.report?.matched).toBe(true);
     expect(job.report?.tables.map((t) => [t.table, t.match, t.live.rows])).toEqual([
       ['claim_view', true, 7],
+      ['claim_documents', true, 7],
       ['claim_facts', true, expect.any(Number)],
     ]);
     const recorded = await db.query(`SELECT canonical::jsonb -> 'payload' AS payload, canonical::jsonb -> 'actor' AS actor FROM ledger_events WHERE type = 'ProjectionReplayed'`);

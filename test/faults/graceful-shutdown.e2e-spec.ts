@@ -1,6 +1,6 @@
 import type { LedgerConfig } from '@ledger/config';
 import { TokenVerifier } from '@ledger/http';
-import { projectionGroupId } from '@ledger/read-models';
+import { ClaimProjection, projectionGroupId } from '@ledger/read-models';
 import { Kafka, logLevel } from 'kafkajs';
 import type pg from 'pg';
 import { claimBody } from '../fixtures/claims.js';
@@ -46,7 +46,7 @@ describe('graceful shutdown: SIGTERM drains in-flight requests and commits consu
     const admin = kafka.admin();
     await admin.connect();
     try {
-      const [committed] = await admin.fetchOffsets({ groupId: projectionGroupId('claims', config.KAFKA_TOPIC), topics: [config.KAFKA_TOPIC] });
+      const [committed] = await admin.fetchOffsets({ groupId: projectionGroupId(new ClaimProjection(), config.KAFKA_TOPIC), topics: [config.KAFKA_TOPIC] });
       const consumed = committed.partitions.reduce((sum, p) => sum + Math.max(Number(p.offset), 0), 0);
       // Every message the projector applied before stopping has its offset committed.
       const claims = (await db.query('SELECT count(*)::int AS n FROM claim_view')).rows[0].n as number;

@@ -73,7 +73,7 @@ describe('crash: the projector killed (SIGKILL) in the middle of its backlog and
     await reaches(`SELECT watermark AS n FROM projection_progress WHERE projection = 'claims'`, total, 'the claims projection to reflect every event', () => logged);
 
     expect(await count('SELECT count(*) AS n FROM claim_view')).toBe(CLAIMS);
-    expect(await count(`SELECT count(*) AS n FROM claim_view WHERE version = 2 AND jsonb_array_length(sources) = 1 AND evidence = 1`)).toBe(CLAIMS);
+    expect(await count(`SELECT count(*) AS n FROM claim_view v JOIN claim_documents d USING (id) WHERE v.version = 2 AND jsonb_array_length(d.sources) = 1 AND v.evidence = 1`)).toBe(CLAIMS);
     expect(await count('SELECT count(*) AS n FROM claim_facts')).toBe(CLAIMS);
     expect(await count('SELECT count(*) AS n FROM claim_facts WHERE to_seq IS NULL')).toBe(CLAIMS);
     expect((await db.query(`SELECT pending FROM projection_progress WHERE projection = 'claims'`)).rows[0].pending).toEqual([]);

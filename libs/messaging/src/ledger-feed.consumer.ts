@@ -5,6 +5,8 @@ import { createKafka, ensureLedgerTopic } from './kafka.factory.js';
 
 export interface FeedMessage {
   seq: number;
+  /** The event type, from the message header: a consumer can skip what it does not handle unparsed. */
+  type: string;
   streamId: string;
   /** The envelope exactly as /ledger/events serves it. */
   value: string;
@@ -64,7 +66,8 @@ export class LedgerFeedConsumer {
     await consumer.connect();
     await consumer.subscribe({ topics: [this.config.KAFKA_TOPIC], fromBeginning: true });
     this.consumer = consumer;
-    await consumer.run({ eachBatchAutoResolve: false, eachBatch: (payload) => this.eachBatch(payload) });
+    // Two partitions at a time: one batch's transaction waits on Postgres while the other folds.
+    await consumer.run({ eachBatchAutoResolve: false, partitionsConsumedConcurrently: 2, eachBatch: (payload) => this.eachBatch(payload) });
     this.stopReason = null;
   }
 
@@ -92,6 +95,7 @@ export class LedgerFeedConsumer {
       }
       messages.push({
         seq: Number(message.headers?.seq?.toString()),
+        type: message.headers?.type?.toString() ?? '',
         streamId: message.key?.toString() ?? '',
         value: message.value?.toString() ?? '',
       });

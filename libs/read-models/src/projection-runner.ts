@@ -26,7 +26,8 @@ export class ProjectionRunner {
   async applyBatch(projection: Projection, position: FeedPosition, events: FeedEvent[], target: ProjectionTarget = 'live'): Promise<number> {
     if (events.length === 0) return 0;
     return this.dataSource.transaction(async (manager) => {
-      if (target === 'shadow') await manager.query(`SET LOCAL search_path TO ${SHADOW_SCHEMA}, public`);
+      // A rebuild can always be run again: it need not wait for its commits to reach the disk.
+      if (target === 'shadow') await manager.query(`SET LOCAL search_path TO ${SHADOW_SCHEMA}, public; SET LOCAL synchronous_commit TO off`);
       const rows: Array<{ last_seq: string }> = await manager.query(
         `SELECT last_seq FROM projection_checkpoints
          WHERE projection = $1 AND topic = $2 AND partition = $3 FOR UPDATE`,

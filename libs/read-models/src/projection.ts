@@ -5,6 +5,8 @@ import type { FeedEvent } from './feed-event.js';
 /** One read model: the event types it cares about, how a batch of them changes its rows, and its tables. */
 export interface Projection {
   readonly name: string;
+  /** Raised when its tables are rebuilt from scratch by a migration: a new consumer group then reads the topic from the start. */
+  readonly version: number;
   /** The tables it alone writes: a replay rebuilds and compares exactly these. */
   readonly tables: readonly string[];
   canHandle(type: string): boolean;

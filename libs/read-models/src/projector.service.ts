@@ -6,9 +6,9 @@ import type { FeedEvent } from './feed-event.js';
 import { PROJECTIONS, type Projection } from './projection.js';
 import { ProjectionRunner } from './projection-runner.js';
 
-/** The consumer group of one projection on one topic: stable, so offsets survive restarts. */
-export function projectionGroupId(projection: string, topic: string): string {
-  return `ledger-projection.${projection}.${topic}`;
+/** The consumer group of one projection on one topic: stable, so offsets survive restarts; a new version starts over. */
+export function projectionGroupId(projection: Pick<Projection, 'name' | 'version'>, topic: string): string {
+  return `ledger-projection.${projection.name}${projection.version > 1 ? `.v${projection.version}` : ''}.${topic}`;
 }
 
 /**
@@ -28,8 +28,8 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
   constructor(config: LedgerConfig, runner: ProjectionRunner, @Inject(PROJECTIONS) projections: Projection[]) {
     this.consumers = projections.map((projection) => ({
       projection,
-      consumer: new LedgerFeedConsumer(config, projectionGroupId(projection.name, config.KAFKA_TOPIC), (position, messages) =>
-        runner.applyBatch(projection, position, messages.map(toFeedEvent)).then(() => undefined),
+      consumer: new LedgerFeedConsumer(config, projectionGroupId(projection, config.KAFKA_TOPIC), (position, messages) =>
+        runner.applyBatch(projection, position, feedEvents(projection, messages)).then(() => undefined),
       ),
     }));
   }
@@ -66,6 +66,14 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
     const problems = this.consumers.flatMap(({ projection, consumer }) => (consumer.problem ? [`${projection.name}: ${consumer.problem}`] : []));
     return problems.length > 0 ? problems.join('; ') : null;
   }
+}
+
+/**
+ * The batch as the projection needs it: events it handles parsed; the others only as the seq
+ * (and type) its checkpoint and watermark must count.
+ */
+export function feedEvents(projection: Pick<Projection, 'canHandle'>, messages: FeedMessage[]): FeedEvent[] {
+  return messages.map((message) => (projection.canHandle(message.type) ? toFeedEvent(message) : ({ seq: message.seq, type: message.type } as FeedEvent)));
 }
 
 export function toFeedEvent(message: FeedMessage): FeedEvent {

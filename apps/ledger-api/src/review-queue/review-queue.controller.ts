@@ -53,7 +53,7 @@ export class ReviewQueueController {
     }
     params.push(limit + 1);
     const rows: QueueRow[] = await this.dataSource.query(
-      `SELECT id, version, status, state->'details' AS details, evidence, approvals, filed_at, filed_seq, updated_at
+      `SELECT id, version, status, details, evidence, approvals, filed_at, filed_seq, updated_at
        FROM claim_view WHERE ${conditions.join(' AND ')}
        ORDER BY filed_seq ASC LIMIT $${params.length}`,
       params,

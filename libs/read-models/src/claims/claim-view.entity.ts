@@ -1,12 +1,12 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { ClaimStatus, FiledClaim } from '@ledger/domain';
+import type { ClaimDetails, ClaimStatus, FiledClaim } from '@ledger/domain';
 import type { DisputeView } from './claim-record.js';
 
 const bigintNumber = { to: (v: number) => v, from: (v: string | null) => (v === null ? null : Number(v)) };
 
 /**
- * The claim as readers see it, built only from the event feed: the domain state of the claim
- * (`state`), what a reader is shown, and the columns searches and the review queue filter on.
+ * The claim as lists, searches and the review queue see it, built only from the event feed: narrow
+ * (its documents are in claim_documents), so a filter that scans it scans little.
  */
 @Entity({ name: 'claim_view' })
 export class ClaimView {
@@ -14,11 +14,7 @@ export class ClaimView {
   @Column('integer') version!: number;
   @Column('text') status!: ClaimStatus;
   @Column('text', { nullable: true }) grade!: string | null;
-  @Column('jsonb') state!: FiledClaim;
-  @Column('jsonb') testimony!: Array<Record<string, unknown>>;
-  @Column('jsonb') sources!: Array<Record<string, unknown>>;
-  @Column('jsonb') verifications!: Array<Record<string, unknown>>;
-  @Column('jsonb') disputes!: DisputeView[];
+  @Column('jsonb') details!: ClaimDetails;
   @Column('text', { name: 'filed_by' }) filedBy!: string;
   @Column('timestamptz', { name: 'filed_at' }) filedAt!: Date;
   @Column('bigint', { name: 'filed_seq', transformer: bigintNumber }) filedSeq!: number;
@@ -46,6 +42,17 @@ export class ClaimView {
   @Column('text', { array: true }) approvals!: string[];
   /** Who opened the disputes still open: never their resolvers. */
   @Column('text', { name: 'dispute_openers', array: true }) disputeOpeners!: string[];
+}
+
+/** What GET /claims/{id} shows: the domain state of the claim and its lists. */
+@Entity({ name: 'claim_documents' })
+export class ClaimDocument {
+  @PrimaryColumn('uuid') id!: string;
+  @Column('jsonb') state!: FiledClaim;
+  @Column('jsonb') testimony!: Array<Record<string, unknown>>;
+  @Column('jsonb') sources!: Array<Record<string, unknown>>;
+  @Column('jsonb') verifications!: Array<Record<string, unknown>>;
+  @Column('jsonb') disputes!: DisputeView[];
 }
 
 /** One stretch of a claim's statistical facts: valid for seqs in [from_seq, to_seq). */

@@ -10,6 +10,7 @@ const CLAIM_STREAM_PREFIX = 'claim-';
 interface StoredRecordRow {
   id: string;
   version: number;
+  name_key: string;
   state: FiledClaim;
   testimony: ClaimRecord['testimony'];
   sources: ClaimRecord['sources'];
@@ -36,7 +37,9 @@ interface FactsStretch extends ClaimFacts {
 @Injectable()
 export class ClaimProjection implements Projection {
   readonly name = 'claims';
-  readonly tables = ['claim_view', 'claim_facts'] as const;
+  /** Raised when the tables are rebuilt from scratch: a new consumer group reads the topic from its start. */
+  readonly version = 2;
+  readonly tables = ['claim_view', 'claim_documents', 'claim_facts'] as const;
 
   canHandle(type: string): boolean {
     return isClaimEventType(type);
@@ -45,11 +48,13 @@ export class ClaimProjection implements Projection {
   async applyBatch(manager: EntityManager, events: FeedEvent[]): Promise<void> {
     const ids = [...new Set(events.map(claimIdOf))];
     const rows: StoredRecordRow[] = await manager.query(
-      `SELECT id, version, state, testimony, sources, verifications, disputes, filed_at, filed_seq, last_seq, updated_at
-       FROM claim_view WHERE id = ANY($1::uuid[])`,
+      `SELECT v.id, v.version, v.name_key, d.state, d.testimony, d.sources, d.verifications, d.disputes, v.filed_at, v.filed_seq, v.last_seq, v.updated_at
+       FROM claim_view v JOIN claim_documents d ON d.id = v.id WHERE v.id = ANY($1::uuid[])`,
       [ids],
     );
     const records = new Map<string, ClaimRecord>(rows.map((row) => [row.id, fromRow(row)]));
+    // Folding names for search is the costliest part of a row: only when a name may have changed.
+    const nameKeys = new Map<string, string>(rows.map((row) => [row.id, row.name_key]));
     const changed = new Set<string>();
     const closedInStore: Array<{ claimId: string; toSeq: number }> = [];
     const stretches: FactsStretch[] = [];
@@ -68,6 +73,7 @@ export class ClaimProjection implements Projection {
       }
       records.set(id, after);
       changed.add(id);
+      if (!nameKeys.has(id) || event.type === 'ClaimFiled' || event.type === 'ClaimAmended') nameKeys.set(id, nameSearchKey(after.state.details.victim.name));
       const facts = claimFacts(after.state);
       const open = openStretch.get(id);
       const previous = open ?? (before ? claimFacts(before.state) : null);
@@ -80,7 +86,9 @@ export class ClaimProjection implements Projection {
     }
 
     if (changed.size === 0) return;
-    await manager.query(UPSERT_CLAIM_VIEW, [JSON.stringify([...changed].map((id) => toRow(records.get(id) as ClaimRecord)))]);
+    const changedRecords = [...changed].map((id) => records.get(id) as ClaimRecord);
+    await manager.query(UPSERT_CLAIM_VIEW, [JSON.stringify(changedRecords.map((record) => toRow(record, nameKeys.get(record.state.id) as string)))]);
+    await manager.query(UPSERT_CLAIM_DOCUMENTS, [JSON.stringify(changedRecords.map(documentRow))]);
     if (closedInStore.length > 0) {
       await manager.query(
         `UPDATE claim_facts f SET to_seq = c.to_seq
@@ -117,11 +125,7 @@ const VIEW_COLUMNS: Array<[string, string]> = [
   ['version', 'integer'],
   ['status', 'text'],
   ['grade', 'text'],
-  ['state', 'jsonb'],
-  ['testimony', 'jsonb'],
-  ['sources', 'jsonb'],
-  ['verifications', 'jsonb'],
-  ['disputes', 'jsonb'],
+  ['details', 'jsonb'],
   ['filed_by', 'text'],
   ['filed_at', 'timestamptz'],
   ['filed_seq', 'bigint'],
@@ -147,13 +151,27 @@ const VIEW_COLUMNS: Array<[string, string]> = [
   ['dispute_openers', 'text[]'],
 ];
 
-const UPSERT_CLAIM_VIEW = `
-  INSERT INTO claim_view (${VIEW_COLUMNS.map(([name]) => name).join(', ')})
-  SELECT ${VIEW_COLUMNS.map(([name]) => name).join(', ')}
-  FROM jsonb_to_recordset($1::jsonb) AS r(${VIEW_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ')})
-  ON CONFLICT (id) DO UPDATE SET ${VIEW_COLUMNS.filter(([name]) => name !== 'id')
+/** One statement writes every changed row of a table: rows arrive as one JSON array. */
+function upsert(table: string, columns: Array<[string, string]>): string {
+  const names = columns.map(([name]) => name).join(', ');
+  return `
+  INSERT INTO ${table} (${names})
+  SELECT ${names} FROM jsonb_to_recordset($1::jsonb) AS r(${columns.map(([name, type]) => `${name} ${type}`).join(', ')})
+  ON CONFLICT (id) DO UPDATE SET ${columns
+    .filter(([name]) => name !== 'id')
     .map(([name]) => `${name} = EXCLUDED.${name}`)
     .join(', ')}`;
+}
+
+const UPSERT_CLAIM_VIEW = upsert('claim_view', VIEW_COLUMNS);
+const UPSERT_CLAIM_DOCUMENTS = upsert('claim_documents', [
+  ['id', 'uuid'],
+  ['state', 'jsonb'],
+  ['testimony', 'jsonb'],
+  ['sources', 'jsonb'],
+  ['verifications', 'jsonb'],
+  ['disputes', 'jsonb'],
+]);
 
 const FACT_COLUMNS: Array<[string, string]> = [
   ['claim_id', 'uuid'],
@@ -179,7 +197,11 @@ const INSERT_CLAIM_FACTS = `
   SELECT ${FACT_COLUMNS.map(([name]) => name).join(', ')}
   FROM jsonb_to_recordset($1::jsonb) AS r(${FACT_COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ')})`;
 
-function toRow(record: ClaimRecord): Record<string, unknown> {
+function documentRow(record: ClaimRecord): Record<string, unknown> {
+  return { id: record.state.id, state: record.state, testimony: record.testimony, sources: record.sources, verifications: record.verifications, disputes: record.disputes };
+}
+
+function toRow(record: ClaimRecord, nameKey: string): Record<string, unknown> {
   const { state } = record;
   const facts = claimFacts(state);
   return {
@@ -187,11 +209,7 @@ function toRow(record: ClaimRecord): Record<string, unknown> {
     version: record.version,
     status: state.status,
     grade: state.grade,
-    state,
-    testimony: record.testimony,
-    sources: record.sources,
-    verifications: record.verifications,
-    disputes: record.disputes,
+    details: state.details,
     filed_by: state.filedBy.id,
     filed_at: record.filedAt,
     filed_seq: record.filedSeq,
@@ -210,7 +228,7 @@ function toRow(record: ClaimRecord): Record<string, unknown> {
     death_to: facts.deathTo,
     death_month: facts.month,
     death_year: facts.year,
-    name_key: nameSearchKey(state.details.victim.name),
+    name_key: nameKey,
     evidence: state.evidence,
     involved: [...new Set([state.filedBy.id, ...state.testimonyRecorders])],
     approvals: [...state.approvals],

@@ -11,6 +11,7 @@ const INCIDENT_STREAM_PREFIX = 'incident-';
 @Injectable()
 export class IncidentProjection implements Projection {
   readonly name = 'incidents';
+  readonly version = 1;
   readonly tables = ['incident_view'] as const;
 
   canHandle(type: string): boolean {

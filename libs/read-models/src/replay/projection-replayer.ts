@@ -9,7 +9,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { SHADOW_SCHEMA } from '../migrations/1764144000000-read-side.js';
 import { PROJECTIONS, type Projection } from '../projection.js';
 import { ProjectionRunner } from '../projection-runner.js';
-import { toFeedEvent } from '../projector.service.js';
+import { feedEvents } from '../projector.service.js';
 
 export interface ReplayOptions {
   /** Given by a caller that announced the replay before it ran (the HTTP route). */
@@ -98,7 +98,7 @@ export class ProjectionReplayer {
     const kafka = createKafka(this.config, `ledger-replay.${projection.name}`);
     const groupId = `ledger-replay.${projection.name}.${replayId}`;
     const feed = new ReplayFeed(kafka, topic, this.config.LEDGER_ORIGIN, groupId, (partition, messages) =>
-      this.runner.applyBatch(projection, { topic, partition }, messages.map(toFeedEvent), 'shadow'),
+      this.runner.applyBatch(projection, { topic, partition }, feedEvents(projection, messages), 'shadow'),
     );
     try {
       const ends = await feed.start();
@@ -271,12 +271,13 @@ class ReplayFeed {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: true,
+      partitionsConsumedConcurrently: 2,
       eachBatch: async ({ batch, heartbeat }) => {
         try {
           const messages = batch.messages.map((m) => {
             const origin = m.headers?.origin?.toString();
             if (origin !== this.origin) throw new ForeignOriginError(`topic ${batch.topic} carries events of ledger "${origin ?? '(none)'}", not "${this.origin}"`);
-            return { seq: Number(m.headers?.seq?.toString()), streamId: m.key?.toString() ?? '', value: m.value?.toString() ?? '' };
+            return { seq: Number(m.headers?.seq?.toString()), type: m.headers?.type?.toString() ?? '', streamId: m.key?.toString() ?? '', value: m.value?.toString() ?? '' };
           });
           this.applied += await this.apply(batch.partition, messages);
           this.messages += messages.length;

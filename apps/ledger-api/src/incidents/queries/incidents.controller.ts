@@ -94,7 +94,7 @@ export class IncidentsController {
     );
     if (!row) throw IncidentErrors.notFound(id);
     const claims: Array<{ id: string; version: number; status: string; grade: string | null; victim: unknown }> = await this.dataSource.query(
-      `SELECT id, version, status, grade, state->'details'->'victim' AS victim FROM claim_view WHERE incident_id = $1 ORDER BY filed_seq`,
+      `SELECT id, version, status, grade, details->'victim' AS victim FROM claim_view WHERE incident_id = $1 ORDER BY filed_seq`,
       [id],
     );
     return { ...incident(row), sources: row.sources, totals: totals(row), claims };

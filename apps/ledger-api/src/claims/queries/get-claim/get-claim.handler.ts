@@ -1,8 +1,7 @@
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { InjectRepository } from '@nestjs/typeorm';
 import { LedgerReader } from '@ledger/event-store';
-import { claimDocument, ClaimView, foldClaimRecord, type ClaimRecord } from '@ledger/read-models';
-import { Repository } from 'typeorm';
+import { claimDocument, foldClaimRecord, type ClaimRecord } from '@ledger/read-models';
+import { DataSource } from 'typeorm';
 import { awaitReadModel } from '../../../read-side/read-model-wait.js';
 import { ClaimStream } from '../../../streams/claim-stream.js';
 import { GetClaimQuery } from './get-claim.query.js';
@@ -10,7 +9,7 @@ import { GetClaimQuery } from './get-claim.query.js';
 @QueryHandler(GetClaimQuery)
 export class GetClaimHandler implements IQueryHandler<GetClaimQuery> {
   constructor(
-    @InjectRepository(ClaimView) private readonly claims: Repository<ClaimView>,
+    private readonly dataSource: DataSource,
     private readonly reader: LedgerReader,
   ) {}
 
@@ -19,12 +18,21 @@ export class GetClaimHandler implements IQueryHandler<GetClaimQuery> {
     const { minVersion } = when;
     const view =
       minVersion === undefined
-        ? await this.claims.findOneBy({ id: claimId })
+        ? await this.load(claimId)
         : await awaitReadModel(async () => {
-            const claim = await this.claims.findOneBy({ id: claimId });
+            const claim = await this.load(claimId);
             return claim && claim.version >= minVersion ? claim : undefined;
           }, `the claim read model has not applied version ${minVersion} yet`);
     return view ? claimDocument(view) : null;
+  }
+
+  private async load(claimId: string): Promise<Parameters<typeof claimDocument>[0] | null> {
+    const [row] = (await this.dataSource.query(
+      `SELECT v.version, d.state, d.testimony, d.sources, d.verifications, d.disputes
+       FROM claim_view v JOIN claim_documents d ON d.id = v.id WHERE v.id = $1`,
+      [claimId],
+    )) as Array<Parameters<typeof claimDocument>[0]>;
+    return row ?? null;
   }
 
   /**

@@ -57,7 +57,7 @@ export class ClaimSearch {
     }
     if (request.after !== undefined) conditions.push(`c.filed_seq ${request.ascending ? '>' : '<'} ${param(request.after)}`);
     const rows: SummaryRow[] = await this.dataSource.query(
-      `SELECT c.id, c.version, c.status, c.grade, c.state->'details' AS details, c.duplicate_of, c.filed_at, c.filed_seq
+      `SELECT c.id, c.version, c.status, c.grade, c.details, c.duplicate_of, c.filed_at, c.filed_seq
        FROM ${source}
        ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
        ORDER BY c.filed_seq ${request.ascending ? 'ASC' : 'DESC'}
