@@ -255,4 +255,16 @@ describe('searching names', () => {
     expect(matches(nameSearchKey({ latin: 'Ali' }), 'M.')).toBe(true);
     expect(nameKeyMatches(' ali ~l ', nameQueryTerms('ali'))).toBe(matches(' ali ~l ', 'ali'));
   });
+
+  it('compares names under Unicode normalisation: composed or combining, full-width, ligatures, compatibility forms', () => {
+    const composed = 'Ahmad al-Hussein \u00d6zil Nu\u0304r';
+    const combining = 'Ahmad al-Hussein O\u0308zil Nu\u0304r';
+    expect(composed.normalize('NFC')).not.toBe(combining);
+    expect(nameSearchKey({ latin: composed })).toBe(nameSearchKey({ latin: combining }));
+    expect(found({ latin: '\uff21\uff48\uff4d\uff41\uff44' }, 'ahmad')).toBe(true);
+    expect(found({ latin: 'Ahmad' }, '\uff21\uff28\uff2d\uff21\uff24')).toBe(true);
+    expect(found({ latin: 'Ra\ufb01q' }, 'rafiq')).toBe(true);
+    expect(found({ arabic: '\ufee3\ufea4\ufee4\ufeaa' }, '\u0645\u062d\u0645\u062f')).toBe(true);
+    expect(nameQueryTerms('\u0645\u062d\u0645\u062f\u200c')).toEqual(nameQueryTerms('\u0645\u062d\u0645\u062f'));
+  });
 });
