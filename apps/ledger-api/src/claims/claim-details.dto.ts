@@ -79,7 +79,7 @@ export class ClaimDetailsDto {
   @IsObject() @ValidateNested() @Type(() => FuzzyDateDto) death!: FuzzyDateDto;
   @IsObject() @ValidateNested() @Type(() => PlaceDto) place!: PlaceDto;
   @IsIn(CAUSES, oneOf(CAUSES)) cause!: Cause;
-  @IsString() @Matches(/^[a-z0-9]+(-[a-z0-9]+)*$/, { message: 'must be a code from GET /perpetrators' })
+  @IsString() @MaxLength(80) @Matches(/^[a-z0-9]+(-[a-z0-9]+)*$/, { message: 'must be a code from GET /perpetrators' })
   perpetrator!: string;
   @IsOptional() @IsUUID('all', { message: 'must be an incident id' }) incidentId?: string;
 }

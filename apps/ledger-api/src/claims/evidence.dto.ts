@@ -10,7 +10,7 @@ export class SourceDto {
   @IsString() @IsNotEmpty() @MaxLength(300) publisher!: string;
   @IsOptional() @IsUrl(HTTPS_URL, { message: 'must be an http(s) URL' }) @MaxLength(2000) url?: string;
   @IsOptional() @IsUrl(HTTPS_URL, { message: 'must be an http(s) URL' }) @MaxLength(2000) archivedUrl?: string;
-  @IsOptional() @IsISO8601({ strict: true, strictSeparator: true }, { message: 'must be an ISO 8601 date or time' }) retrievedAt?: string;
+  @IsOptional() @MaxLength(40) @IsISO8601({ strict: true, strictSeparator: true }, { message: 'must be an ISO 8601 date or time' }) retrievedAt?: string;
   @IsString() @Matches(/^[0-9a-f]{64}$/, { message: 'must be the SHA-256 of the content as 64 lowercase hex digits' }) contentSha256!: string;
   @IsIn(SOURCE_CONNECTIONS, oneOf(SOURCE_CONNECTIONS)) connection!: SourceConnection;
   @IsIn(RELIABILITIES, oneOf(RELIABILITIES)) reliability!: Reliability;

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { EXPORT_MAX_CLAIMS } from './evidence-exporter.js';
 
 /** What to export: exactly the members of its `type`. */
@@ -24,5 +24,5 @@ export class ExportEvidenceDto {
   @IsOptional() @IsBoolean() includeWitnessIdentities?: boolean;
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(2000) justification?: string;
   /** Earlier tree sizes the recipient holds checkpoints for: the bundle proves the ledger only grew since. */
-  @IsOptional() @IsArray() @ArrayMaxSize(20) @IsInt({ each: true }) @Min(1, { each: true }) consistencyFrom?: number[];
+  @IsOptional() @IsArray() @ArrayMaxSize(20) @IsInt({ each: true }) @Min(1, { each: true }) @Max(Number.MAX_SAFE_INTEGER, { each: true }) consistencyFrom?: number[];
 }

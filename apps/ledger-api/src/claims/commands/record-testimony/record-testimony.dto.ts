@@ -20,6 +20,6 @@ export class RecordTestimonyDto {
   @IsObject() @ValidateNested() @Type(() => WitnessDto) witness!: WitnessDto;
   @IsIn(WITNESS_RELATIONS, oneOf(WITNESS_RELATIONS)) relation!: WitnessRelation;
   @IsString() @IsNotEmpty() @MaxLength(50000) statement!: string;
-  @IsString() @Matches(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, { message: 'must be a BCP 47 language tag such as ar or en' }) language!: string;
+  @IsString() @MaxLength(35) @Matches(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, { message: 'must be a BCP 47 language tag such as ar or en' }) language!: string;
   @IsIn(CONSENT_SCOPES, oneOf(CONSENT_SCOPES)) consent!: ConsentScope;
 }
