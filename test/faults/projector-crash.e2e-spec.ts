@@ -17,7 +17,8 @@ describe('crash: the projector killed (SIGKILL) in the middle of its backlog and
   let projector: ChildProcess | null = null;
 
   beforeAll(async () => {
-    config = await freshTestLedger('projector_crash');
+    // One documenter files 3,000 commands in seconds: far past any per-user rate limit.
+    config = await freshTestLedger('projector_crash', { LEDGER_RATE_LIMIT: '0' });
     api = await startLedgerApi(config, { withProjector: false });
     db = await superuser(config);
   }, 60000);
