@@ -19,9 +19,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** The built ledger (`npm run build`) as its own process, the way `npm start` runs it. */
-export function spawnLedger(config: LedgerConfig, port: number): Promise<ChildProcess> {
-  return spawnHealthy(MAIN, ['--with-projector'], config, port);
+/**
+ * The built ledger (`npm run build`) as its own process, the way `npm start` runs it; `output`
+ * receives everything it writes to stdout and stderr.
+ */
+export function spawnLedger(config: LedgerConfig, port: number, output?: (text: string) => void): Promise<ChildProcess> {
+  return spawnHealthy(MAIN, ['--with-projector'], config, port, true, output);
 }
 
 /** The built projector app on its own (`npm run start:projector`); `healthy: false` returns at once. */
@@ -29,13 +32,24 @@ export function spawnProjector(config: LedgerConfig, port: number, { healthy } =
   return spawnHealthy(PROJECTOR_MAIN, [], config, port, healthy);
 }
 
-async function spawnHealthy(main: string, args: string[], config: LedgerConfig, port: number, healthy = true): Promise<ChildProcess> {
+async function spawnHealthy(
+  main: string,
+  args: string[],
+  config: LedgerConfig,
+  port: number,
+  healthy = true,
+  output?: (text: string) => void,
+): Promise<ChildProcess> {
   if (!existsSync(main)) throw new Error(`${main} is missing: run npm run build first`);
   const env = ledgerEnvironment(config);
   env.PORT = String(port);
-  const child = spawn(process.execPath, [main, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [main, ...args], { env, stdio: ['ignore', output ? 'pipe' : 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout?.on('data', (chunk: Buffer) => output?.(chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    output?.(chunk.toString());
+  });
   if (!healthy) return child;
   await eventually(async () => {
     if (child.exitCode !== null) throw new Error(`the ledger exited with ${child.exitCode}: ${stderr}`);
