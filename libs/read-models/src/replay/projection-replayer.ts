@@ -279,7 +279,9 @@ class ReplayFeed {
             if (origin !== this.origin) throw new ForeignOriginError(`topic ${batch.topic} carries events of ledger "${origin ?? '(none)'}", not "${this.origin}"`);
             return { seq: Number(m.headers?.seq?.toString()), type: m.headers?.type?.toString() ?? '', streamId: m.key?.toString() ?? '', value: m.value?.toString() ?? '' };
           });
-          this.applied += await this.apply(batch.partition, messages);
+          // Two partitions run at once: add after the await, never across it.
+          const applied = await this.apply(batch.partition, messages);
+          this.applied += applied;
           this.messages += messages.length;
           this.consumed.set(batch.partition, Number(batch.lastOffset()) + 1);
         } catch (error) {
