@@ -177,4 +177,29 @@ describe('identity: tokens verified against LEDGER_JWKS_URL', () => {
       expect((await call(api, `${input}.${mac}`)).status).toBe(401);
     });
   });
+
+  describe('when the key set cannot be fetched', () => {
+    let api: TestApp;
+    let unreachable: string;
+
+    beforeAll(async () => {
+      unreachable = `http://127.0.0.1:${await freePort()}/jwks.json`;
+      api = await startLedgerApi(await freshTestLedger('identity_down', { LEDGER_JWKS_URL: unreachable }), { withProjector: false });
+    }, 60000);
+
+    afterAll(async () => {
+      await api?.close();
+    });
+
+    it('answers 503 with Retry-After (no token can be judged), while development tokens still work', async () => {
+      const response = await call(api, await sign(first));
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toBe('5');
+      const body = await response.text();
+      expect(JSON.parse(body)).toMatchObject({ status: 503, code: 'AUTH.KEYS_UNAVAILABLE' });
+      expect(body).not.toContain('127.0.0.1');
+      expect((await call(api, api.token('u-dev-2', 'documenter'))).status).toBe(200);
+      expect((await call(api, 'garbage.garbage.garbage')).status).toBe(401);
+    });
+  });
 });

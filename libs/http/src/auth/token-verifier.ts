@@ -1,7 +1,7 @@
 import { createSecretKey } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { LedgerConfig } from '@ledger/config';
 import { isRole, type Role } from '@ledger/domain';
 
@@ -11,6 +11,20 @@ export interface Principal {
 }
 
 export class InvalidTokenError extends Error {}
+
+/** The identity provider's key set could not be fetched: no token can be judged, so 503, not 401. */
+export class KeysUnavailableError extends Error {
+  readonly code = 'AUTH.KEYS_UNAVAILABLE';
+  readonly status = 503;
+  readonly headers = { 'Retry-After': '5' };
+
+  constructor() {
+    super('The identity provider\'s keys (LEDGER_JWKS_URL) cannot be fetched now.');
+  }
+}
+
+/** Failures of the key set itself, as opposed to a bad token. */
+const KEY_SET_FAILURES = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID', 'ERR_JOSE_GENERIC']);
 
 /** Opaque user ids only: a name or an e-mail would be hashed into the ledger forever. */
 const SUBJECT = /^[A-Za-z0-9._:@|-]{1,128}$/;
@@ -35,6 +49,7 @@ export class TokenVerifier {
   private readonly jwt: JwtService;
   private readonly hmac: boolean;
   private readonly jwks?: ReturnType<typeof createRemoteJWKSet>;
+  private readonly logger = new Logger('TokenVerifier');
 
   constructor(config: LedgerConfig) {
     // A KeyObject, not the string: given a string, jsonwebtoken first tries (and fails) to read it
@@ -61,16 +76,23 @@ export class TokenVerifier {
     } catch {
       throw new InvalidTokenError('the token header is not readable');
     }
-    try {
-      if (alg === 'HS256' && this.hmac) {
+    if (alg === 'HS256' && this.hmac) {
+      try {
         return await this.jwt.verifyAsync<Record<string, unknown>>(token, { algorithms: ['HS256'] });
+      } catch {
+        throw new InvalidTokenError('the token is not valid');
       }
-      if (typeof alg === 'string' && JWKS_ALGORITHMS.includes(alg) && this.jwks) {
+    }
+    if (typeof alg === 'string' && JWKS_ALGORITHMS.includes(alg) && this.jwks) {
+      try {
         const { payload } = await jwtVerify<JWTPayload>(token, this.jwks, { algorithms: JWKS_ALGORITHMS, requiredClaims: ['exp'] });
         return payload as Record<string, unknown>;
+      } catch (error) {
+        if (error instanceof errors.JOSEError && !KEY_SET_FAILURES.has(error.code)) throw new InvalidTokenError('the token is not valid');
+        // Unreachable, timed out, not a key set: no token can be judged until it is back.
+        this.logger.warn(`LEDGER_JWKS_URL cannot be fetched: ${error instanceof Error ? error.message : String(error)}`);
+        throw new KeysUnavailableError();
       }
-    } catch {
-      throw new InvalidTokenError('the token is not valid');
     }
     throw new InvalidTokenError('the token is signed with an algorithm this ledger does not accept');
   }
