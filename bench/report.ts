@@ -4,10 +4,11 @@ import type { CpuSplit } from './cpu.js';
 import type { HttpResult } from './http-load.js';
 import type { Machine } from './machine.js';
 import type { DrainResult } from './pipeline.js';
+import type { ExportResult, ExportRound } from './export.js';
 import type { ReadResult } from './read.js';
 import { QUERY_KIND_NOTES } from './claim-queries.js';
 import { MiB } from './memory.js';
-import { fmtInt, fmtMs, fmtRatio, table } from './stats.js';
+import { fmtInt, fmtMs, fmtRatio, median, table } from './stats.js';
 import type { StoreKind } from './store-bench.js';
 import type { VerifyResult } from './verify.js';
 import type { RunResult } from './workload.js';
@@ -22,10 +23,12 @@ export const BARS = {
   lagRate: 500,
   lagP99Ms: 250,
   queryP99Ms: 50,
+  exportMs: 3000,
+  verifyBundleMs: 2000,
 } as const;
 
 /** The sections of `npm run bench`, in the order they run and appear. */
-export const SECTIONS = ['store', 'http', 'pipeline', 'verify', 'read'] as const;
+export const SECTIONS = ['store', 'http', 'pipeline', 'verify', 'read', 'export'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface StoreRun {
@@ -62,6 +65,7 @@ export interface BenchReport {
   pipeline: PipelineRun | null;
   verify: VerifyResult | null;
   read: ReadResult | null;
+  export: ExportResult | null;
   /** Run notes, each with the section it concerns. */
   notes: Partial<Record<Section, string[]>>;
 }
@@ -352,6 +356,89 @@ export function readTables(report: BenchReport): string {
   ].join('\n');
 }
 
+export function exportTables(report: BenchReport): string {
+  const r = report.export;
+  if (!r) return 'not run';
+  if (!r.measured) return `not measured: ${r.reason}`;
+  const mib = (bytes: number | undefined): string => (bytes === undefined || !Number.isFinite(bytes) ? 'n/a' : `${fmtInt(MiB(bytes))} MiB`);
+  const verdict = (ok: boolean, detail: string): string => (ok ? 'verified' : `FAILED: ${detail}`);
+  const row = (label: string, x: ExportRound): string[] => [
+    label,
+    `${fmtInt(x.export.totalMs)} (API CPU ${fmtInt(x.export.apiCpuMs)})`,
+    fmtInt(x.export.headersMs),
+    `${(x.export.bytes / 2 ** 20).toFixed(2)} MiB`,
+    fmtInt(x.export.lines),
+    `${mib(x.export.rssBefore)} → ${mib(x.export.peakRss)}`,
+    `${fmtInt(x.inProcess.ms)} (CPU ${fmtInt(x.inProcess.cpuMs)})`,
+    `${fmtInt(x.standalone.ms)} (CPU ${fmtInt(x.standalone.cpuMs)})`,
+    mib(x.standalone.peakRss),
+    x.inProcess.ok && x.standalone.ok ? verdict(true, '') : verdict(false, x.inProcess.ok ? x.standalone.detail : x.inProcess.detail),
+  ];
+  const rounds = r.incident;
+  const med = (pick: (x: ExportRound) => number): number => median(rounds.map(pick));
+  const exportMed = med((x) => x.export.totalMs);
+  const inMed = med((x) => x.inProcess.ms);
+  const standMed = med((x) => x.standalone.ms);
+  const allOk = rounds.every((x) => x.export.status === 200 && x.inProcess.ok && x.standalone.ok);
+  const medianRow = [
+    '**median**',
+    `${fmtInt(exportMed)} (API CPU ${fmtInt(med((x) => x.export.apiCpuMs))})`,
+    fmtInt(med((x) => x.export.headersMs)),
+    `${(med((x) => x.export.bytes) / 2 ** 20).toFixed(2)} MiB`,
+    fmtInt(med((x) => x.export.lines)),
+    `→ ${mib(med((x) => x.export.peakRss))}`,
+    `${fmtInt(inMed)} (CPU ${fmtInt(med((x) => x.inProcess.cpuMs))})`,
+    `${fmtInt(standMed)} (CPU ${fmtInt(med((x) => x.standalone.cpuMs))})`,
+    mib(med((x) => x.standalone.peakRss ?? Number.NaN)),
+    allOk ? 'all verified' : 'FAILURES',
+  ];
+  const headers = ['export', 'export ms, request → last byte (API CPU ms)', 'headers ms', 'bundle', 'lines', 'API RSS before → peak', 'verify in process ms (CPU ms)', 'verify standalone ms, wall with Node start-up (CPU ms)', 'standalone peak RSS', 'result'];
+  const main = table(headers, [...rounds.map((x, i) => row(`incident, ${fmtInt(r.claims.incident)} claims, #${i + 1}`, x)), medianRow]);
+  const bars = table(
+    ['bar', 'median', 'result'],
+    [
+      [`export of a ${fmtInt(r.claims.incident)}-claim incident < ${fmtInt(BARS.exportMs)} ms`, `${fmtInt(exportMed)} ms`, pass(allOk && exportMed < BARS.exportMs)],
+      [`verify < ${fmtInt(BARS.verifyBundleMs)} ms, in process (\`verifyBundle\`)`, `${fmtInt(inMed)} ms`, pass(allOk && inMed < BARS.verifyBundleMs)],
+      [`verify < ${fmtInt(BARS.verifyBundleMs)} ms, standalone verifier (wall)`, `${fmtInt(standMed)} ms`, pass(allOk && standMed < BARS.verifyBundleMs)],
+    ],
+  );
+  const list = r.list ? table(headers, [row(`\`claims\` scope, ${fmtInt(r.claims.list)} claims (no bar)`, r.list)]) : `The \`claims\` export was not run: ${r.listSkipped ?? 'skipped'}.`;
+  const events = rounds[0]?.inProcess.events ?? 0;
+  const composition = (label: string, x: ExportRound | null | undefined): string[] | null => {
+    const kinds = x?.export.kinds;
+    if (!kinds || !x) return null;
+    const order = ['bundle', 'checkpoint', 'consistency', 'event', 'source', 'disclosure', 'prov', 'summary', 'end'];
+    const rank = (kind: string): number => (order.includes(kind) ? order.indexOf(kind) : order.length);
+    const names = Object.keys(kinds).sort((a, b) => rank(a) - rank(b));
+    return [
+      label,
+      ...names.map((k) => `${k}: ${fmtInt(kinds[k].lines)} lines, ${(kinds[k].bytes / 2 ** 20).toFixed(2)} MiB (${Math.round((kinds[k].bytes / x.export.bytes) * 100)} %)`),
+    ];
+  };
+  const parts = [composition(`incident (${fmtInt(r.claims.incident)} claims)`, rounds[0]), composition(`claims (${fmtInt(r.claims.list)})`, r.list)].filter((p): p is string[] => p !== null);
+  const compositionText = parts.length
+    ? ['', 'What a bundle is made of (lines and bytes by kind, from the first file of each scope):', '', ...parts.map((p) => `- ${p[0]}: ${p.slice(1).join('; ')}`)].join('\n')
+    : '';
+  const c = r.cpu;
+  const core = (ms: number): string => `${Math.round((ms / (c.seconds * 1000)) * 100)} %`;
+  return [
+    `Ledger: an incident recorded with POST /incidents, then ${fmtInt(r.claims.incident + r.claims.list)} claims (${r.claims.realNames ? 'victims from the real casualty lists' : 'generated victims'}; ` +
+      `the incident's ${fmtInt(r.claims.incident)} spread among ${fmtInt(r.claims.list)} others) filed and verified through \`PostgresEventStore\` in ${r.load.seconds.toFixed(1)} s: ` +
+      `${fmtInt(r.load.events)} events, ${r.load.eventsPerClaim.toFixed(1)} per claim; ${fmtInt(r.ledgerEvents)} events in the log; the claims projection held the incident's claims ${r.projectedSeconds.toFixed(1)} s after the load. ` +
+      `An incident bundle holds ${fmtInt(events)} events. \`node verify-bundle.js --help\` alone (Node start-up and loading the verifier, env PATH only) took ${fmtInt(r.verifierStartMs)} ms.`,
+    '',
+    bars,
+    '',
+    main,
+    '',
+    list,
+    compositionText,
+    '',
+    `CPU while exporting and verifying (share of one core): API ${core(c.app)}, Postgres ${core(c.postgres)}, Kafka ${core(c.kafka)}, bench (the client, the in-process verifier and the standalone verifier processes) ${core(c.loadGenerator)}, ` +
+      `other processes ${core(c.other)}; machine busy ${Math.round(c.machineBusy * 100)} %.`,
+  ].join('\n');
+}
+
 function machineTable(report: BenchReport): string {
   const m = report.machine;
   return table(
@@ -409,6 +496,8 @@ function sectionBody(report: BenchReport, section: Section): string {
       return ['### 4. `ledger verify`', '', provenance(report, section), '', verifyTable(report)].join('\n');
     case 'read':
       return ['### 5. Read side: replay, projector catch-up, command → visible lag, GET /claims', '', provenance(report, section), '', readTables(report)].join('\n');
+    case 'export':
+      return ['### 6. Evidence export: POST /exports and bundle verification', '', provenance(report, section), '', exportTables(report)].join('\n');
   }
 }
 
@@ -468,7 +557,7 @@ export function existingSections(block: string): Map<Section, string> {
   const provenanceLine = `_Measured on ${run?.[1] ?? 'an earlier date'} by \`${run?.[2] ?? 'npm run bench'}\` (the whole run: ${run?.[3] ?? '?'} s); ${machine}._`;
   const notes = /### Run notes\n\n([\s\S]*)$/.exec(block)?.[1].trim();
   const parts = block.split(/^(?=### )/m);
-  const numbered: Array<[string, Section]> = [['### 1. ', 'store'], ['### 2. ', 'http'], ['### 3. ', 'pipeline'], ['### 4. ', 'verify'], ['### 5. ', 'read']];
+  const numbered: Array<[string, Section]> = [['### 1. ', 'store'], ['### 2. ', 'http'], ['### 3. ', 'pipeline'], ['### 4. ', 'verify'], ['### 5. ', 'read'], ['### 6. ', 'export']];
   for (const part of parts) {
     const section = numbered.find(([prefix]) => part.startsWith(prefix))?.[1];
     if (!section) continue;

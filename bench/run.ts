@@ -3,9 +3,11 @@
  * running at once. Scratch databases `ledger_bench_*` and a fresh Kafka topic; never `ledger`.
  * Env knobs: BENCH_QUICK=1 (smoke run, doc untouched), BENCH_POOL, BENCH_STREAM_LENGTH,
  * BENCH_STORE_LEVELS ("1:2000:300,16:10000:1000,..." concurrency:total:warmup), BENCH_HTTP_SECONDS,
- * BENCH_ROUNDS, BENCH_PIPELINE_EVENTS, BENCH_SECTIONS (store,http,pipeline,verify,read), BENCH_KEEP=1;
+ * BENCH_ROUNDS, BENCH_PIPELINE_EVENTS, BENCH_SECTIONS (store,http,pipeline,verify,read,export), BENCH_KEEP=1;
  * for the read section BENCH_DATA_DIR (the real casualty lists, default ../shared/data), BENCH_READ_CLAIMS,
- * BENCH_READ_QUERIES, BENCH_LAG_RATES ("500,100"), BENCH_LAG_SECONDS.
+ * BENCH_READ_QUERIES, BENCH_LAG_RATES ("500,100"), BENCH_LAG_SECONDS; for the export section
+ * BENCH_EXPORT_CLAIMS (the incident's, 1000), BENCH_EXPORT_LIST_CLAIMS (the `claims` export, 10000; 0 skips it),
+ * BENCH_EXPORT_REPEATS (3).
  */
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
@@ -17,12 +19,14 @@ import { describeInterference, watchInterference } from './interference.js';
 import { describeMachine, kafkaPid, loadAverage } from './machine.js';
 import { benchConfig, cleanUpKafka, prepareLedger, type Ledger } from './ledger.js';
 import { drainRates, LedgerProbe, loadBacklog, sampleProgress } from './pipeline.js';
+import { exportSection } from './export.js';
 import { readSection } from './read.js';
 import {
   headerMarkdown,
   httpTables,
   note,
   pipelineTable,
+  exportTables,
   readTables,
   SECTIONS,
   sectionsMarkdown,
@@ -75,6 +79,13 @@ const READ = {
   lagWarmupSeconds: quick ? 1 : 5,
   lagSeconds: int('BENCH_LAG_SECONDS', quick ? 4 : 20),
   pollEveryMs: 5,
+};
+const EXPORT = {
+  incidentClaims: int('BENCH_EXPORT_CLAIMS', quick ? 100 : 1000),
+  listClaims: int('BENCH_EXPORT_LIST_CLAIMS', quick ? 500 : 10000),
+  repeats: Math.max(1, int('BENCH_EXPORT_REPEATS', quick ? 2 : 3)),
+  perCommand: 100,
+  importConcurrency: 4,
 };
 const DOC = 'docs/BENCHMARKS.md';
 
@@ -273,6 +284,7 @@ async function main(): Promise<void> {
     pipeline: null,
     verify: null,
     read: null,
+    export: null,
     notes: {},
   };
   const timed = async (section: Section, work: () => Promise<void>): Promise<void> => {
@@ -317,6 +329,13 @@ async function main(): Promise<void> {
     });
     note(report, 'read', `load average after the read section: ${loadAverage()}`);
   }
+  if (RUNS.has('export')) {
+    await timed('export', async () => {
+      report.export = await exportSection(stamp, EXPORT);
+      if (report.export.measured) for (const text of report.export.notes) note(report, 'export', text);
+    });
+    note(report, 'export', `load average after the export section: ${loadAverage()}`);
+  }
   report.totalSeconds = (performance.now() - started) / 1000;
   const text: Record<Section, [string, () => string]> = {
     store: ['1. Event store: ours vs Emmett', () => storeTables(report)],
@@ -324,6 +343,7 @@ async function main(): Promise<void> {
     pipeline: ['3. Sequencer + publisher', () => pipelineTable(report)],
     verify: ['4. verify', () => verifyTable(report)],
     read: ['5. Read side', () => readTables(report)],
+    export: ['6. Evidence export', () => exportTables(report)],
   };
   const out = [...report.sections.flatMap((s) => ['', `== ${text[s][0]} ==`, text[s][1]()]), '', `total ${Math.round(report.totalSeconds)} s`].join('\n');
   process.stdout.write(`${out}\n`);
