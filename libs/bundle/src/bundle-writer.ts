@@ -35,6 +35,20 @@ export class BundleWriter {
     return text;
   }
 
+  /**
+   * An `event` line around an envelope as the ledger serves it (its stored canonical text with
+   * `seq` and `hash` spliced in): written as it is, not parsed and serialised again, which is most
+   * of an export's work. Verifiers do not depend on member order.
+   */
+  eventLine(servedEnvelope: string, inclusionProof: readonly string[]): string {
+    if (this.ended !== null) throw new Error('the bundle has ended: nothing may follow its end line');
+    if (!servedEnvelope.startsWith('{') || !servedEnvelope.endsWith('}')) throw new RangeError('an envelope is a JSON object');
+    const text = `{"kind":"event","envelope":${servedEnvelope},"inclusionProof":${JSON.stringify(inclusionProof)}}\n`;
+    this.digest.update(text, 'utf8');
+    this.count++;
+    return text;
+  }
+
   /** The `end` line; the writer takes no more lines after it. */
   end(): string {
     if (this.ended !== null) throw new Error('the bundle has already ended');

@@ -33,4 +33,16 @@ describe('BundleWriter', () => {
     expect(() => writer.line({ kind: 'summary', claimId: 'c', html: '' })).toThrow(/ended/);
     expect(() => writer.end()).toThrow(/ended/);
   });
+
+  it('writes an event line around a served envelope as it is, counted in the digest', () => {
+    const writer = new BundleWriter();
+    const served = '{"seq":3,"streamId":"claim-c","version":1,"prevHash":null,"hash":"aa"}';
+    const line = writer.eventLine(served, ['bb', 'cc']);
+    expect(line).toBe(`{"kind":"event","envelope":${served},"inclusionProof":["bb","cc"]}\n`);
+    expect(JSON.parse(line)).toEqual({ kind: 'event', envelope: JSON.parse(served), inclusionProof: ['bb', 'cc'] });
+    expect(writer.sha256).toBe(createHash('sha256').update(line).digest('hex'));
+    expect(() => writer.eventLine('not json', [])).toThrow(RangeError);
+    writer.end();
+    expect(() => writer.eventLine(served, [])).toThrow(/ended/);
+  });
 });

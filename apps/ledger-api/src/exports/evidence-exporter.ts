@@ -137,7 +137,8 @@ export class EvidenceExporter {
         if (envelope.type === 'SourceAttached' || envelope.type === 'IncidentSourceAttached') sources.push(sourceLine(envelope.eventId, payload));
         const identity = (payload.protected as { witnessIdentity?: unknown } | undefined)?.witnessIdentity;
         if (envelope.type === 'TestimonyRecorded' && isSealedValue(identity)) sealed.push({ eventId: envelope.eventId, testimonyId: String(payload.testimonyId), value: identity });
-        await emit({ kind: 'event', envelope, inclusionProof: proofs.get(Number(row.seq)) });
+        const line = writer.eventLine(text, proofs.get(Number(row.seq)) ?? []);
+        if (!out.write(line)) await once(out, 'drain');
       }
     }
     for (const source of sources) await emit(source);
