@@ -50,17 +50,15 @@ export class ProjectionRunner {
   }
 
   private async advance(manager: EntityManager, projection: string, seqs: number[]): Promise<void> {
+    // Two partitions' batches commit concurrently: the row must exist before it is locked, or both
+    // would read "no row" and the second insert would overwrite the first's seqs.
+    await manager.query(`INSERT INTO projection_progress (projection, watermark, pending) VALUES ($1, 0, '[]') ON CONFLICT (projection) DO NOTHING`, [projection]);
     const rows: Array<{ watermark: string; pending: Watermark['pending'] }> = await manager.query(
       `SELECT watermark, pending FROM projection_progress WHERE projection = $1 FOR UPDATE`,
       [projection],
     );
-    const current: Watermark = rows.length > 0 ? { seq: Number(rows[0].watermark), pending: rows[0].pending } : { seq: 0, pending: [] };
-    const next = advanceWatermark(current, seqs);
-    await manager.query(
-      `INSERT INTO projection_progress (projection, watermark, pending) VALUES ($1, $2, $3::jsonb)
-       ON CONFLICT (projection) DO UPDATE SET watermark = EXCLUDED.watermark, pending = EXCLUDED.pending`,
-      [projection, next.seq, JSON.stringify(next.pending)],
-    );
+    const next = advanceWatermark({ seq: Number(rows[0].watermark), pending: rows[0].pending }, seqs);
+    await manager.query(`UPDATE projection_progress SET watermark = $2, pending = $3::jsonb WHERE projection = $1`, [projection, next.seq, JSON.stringify(next.pending)]);
   }
 }
 
