@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { LedgerConfig } from '@ledger/config';
-import type { ReplayedTable } from '@ledger/domain';
+import type { ProjectionReplayed, ReplayedTable } from '@ledger/domain';
 import { Doorbell } from '@ledger/event-store';
 import { createKafka, ForeignOriginError, type FeedMessage } from '@ledger/messaging';
 import type { Consumer, Kafka } from 'kafkajs';
@@ -21,19 +21,8 @@ export interface ReplayOptions {
   onProgress?: (progress: { events: number; partitionsDone: number; partitions: number }) => void;
 }
 
-export interface ReplayReport {
-  replayId: string;
-  projection: string;
-  checkpoints: Array<{ partition: number; seq: number }>;
-  watermark: number;
-  events: number;
-  tables: ReplayedTable[];
-  matched: boolean;
-  swapped: boolean;
-  startedAt: string;
-  finishedAt: string;
-  eventsPerSecond: number;
-}
+/** What the ledger records of a replay (ProjectionReplayed, without who asked), and its rate. */
+export type ReplayReport = Omit<ProjectionReplayed['data'], 'requestedBy'> & { eventsPerSecond: number };
 
 export class UnknownProjectionError extends Error {
   readonly code = 'PROJECTION.NOT_FOUND';
