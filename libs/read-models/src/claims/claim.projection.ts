@@ -59,6 +59,8 @@ export class ClaimProjection implements Projection {
     const closedInStore: Array<{ claimId: string; toSeq: number }> = [];
     const stretches: FactsStretch[] = [];
     const openStretch = new Map<string, FactsStretch>();
+    // Each claim's facts as of its last folded event: derived once per event, reused for its row.
+    const currentFacts = new Map<string, ClaimFacts>();
 
     for (const event of events) {
       const id = claimIdOf(event);
@@ -75,9 +77,10 @@ export class ClaimProjection implements Projection {
       changed.add(id);
       if (!nameKeys.has(id) || event.type === 'ClaimFiled' || event.type === 'ClaimAmended') nameKeys.set(id, nameSearchKey(after.state.details.victim.name));
       const facts = claimFacts(after.state);
-      const open = openStretch.get(id);
-      const previous = open ?? (before ? claimFacts(before.state) : null);
+      const previous = currentFacts.get(id) ?? (before ? claimFacts(before.state) : null);
+      currentFacts.set(id, facts);
       if (previous && sameFacts(previous, facts)) continue;
+      const open = openStretch.get(id);
       if (open) open.toSeq = event.seq;
       else if (before) closedInStore.push({ claimId: id, toSeq: event.seq });
       const stretch: FactsStretch = { claimId: id, fromSeq: event.seq, toSeq: null, ...facts };
@@ -87,7 +90,8 @@ export class ClaimProjection implements Projection {
 
     if (changed.size === 0) return;
     const changedRecords = [...changed].map((id) => records.get(id) as ClaimRecord);
-    await manager.query(UPSERT_CLAIM_VIEW, [JSON.stringify(changedRecords.map((record) => toRow(record, nameKeys.get(record.state.id) as string)))]);
+    const viewRows = changedRecords.map((record) => toRow(record, currentFacts.get(record.state.id) as ClaimFacts, nameKeys.get(record.state.id) as string));
+    await manager.query(UPSERT_CLAIM_VIEW, [JSON.stringify(viewRows)]);
     await manager.query(UPSERT_CLAIM_DOCUMENTS, [JSON.stringify(changedRecords.map(documentRow))]);
     if (closedInStore.length > 0) {
       await manager.query(
@@ -120,6 +124,27 @@ function fromRow(row: StoredRecordRow): ClaimRecord {
   };
 }
 
+/** The statistical facts as columns: the same in claim_view (now) and claim_facts (each stretch). */
+const FACT_COLUMN_OF: ReadonlyArray<[column: string, type: string, fact: Exclude<keyof ClaimFacts, 'status'>]> = [
+  ['perpetrator', 'text', 'perpetrator'],
+  ['cause', 'text', 'cause'],
+  ['governorate', 'text', 'governorate'],
+  ['sex', 'text', 'sex'],
+  ['age_group', 'text', 'ageGroup'],
+  ['civilian_status', 'text', 'civilianStatus'],
+  ['protected_role', 'text', 'protectedRole'],
+  ['incident_id', 'uuid', 'incident'],
+  ['death_from', 'date', 'deathFrom'],
+  ['death_to', 'date', 'deathTo'],
+  ['death_month', 'text', 'month'],
+  ['death_year', 'text', 'year'],
+];
+const DIMENSION_COLUMNS: Array<[string, string]> = FACT_COLUMN_OF.map(([column, type]) => [column, type]);
+
+function factColumns(facts: ClaimFacts): Record<string, unknown> {
+  return Object.fromEntries(FACT_COLUMN_OF.map(([column, , fact]) => [column, facts[fact]]));
+}
+
 const VIEW_COLUMNS: Array<[string, string]> = [
   ['id', 'uuid'],
   ['version', 'integer'],
@@ -131,19 +156,8 @@ const VIEW_COLUMNS: Array<[string, string]> = [
   ['filed_seq', 'bigint'],
   ['last_seq', 'bigint'],
   ['updated_at', 'timestamptz'],
-  ['perpetrator', 'text'],
-  ['cause', 'text'],
-  ['governorate', 'text'],
-  ['sex', 'text'],
-  ['age_group', 'text'],
-  ['civilian_status', 'text'],
-  ['protected_role', 'text'],
-  ['incident_id', 'uuid'],
+  ...DIMENSION_COLUMNS,
   ['duplicate_of', 'uuid'],
-  ['death_from', 'date'],
-  ['death_to', 'date'],
-  ['death_month', 'text'],
-  ['death_year', 'text'],
   ['name_key', 'text'],
   ['evidence', 'integer'],
   ['involved', 'text[]'],
@@ -173,24 +187,7 @@ const UPSERT_CLAIM_DOCUMENTS = upsert('claim_documents', [
   ['disputes', 'jsonb'],
 ]);
 
-const FACT_COLUMNS: Array<[string, string]> = [
-  ['claim_id', 'uuid'],
-  ['from_seq', 'bigint'],
-  ['to_seq', 'bigint'],
-  ['status', 'text'],
-  ['perpetrator', 'text'],
-  ['cause', 'text'],
-  ['governorate', 'text'],
-  ['sex', 'text'],
-  ['age_group', 'text'],
-  ['civilian_status', 'text'],
-  ['protected_role', 'text'],
-  ['incident_id', 'uuid'],
-  ['death_month', 'text'],
-  ['death_year', 'text'],
-  ['death_from', 'date'],
-  ['death_to', 'date'],
-];
+const FACT_COLUMNS: Array<[string, string]> = [['claim_id', 'uuid'], ['from_seq', 'bigint'], ['to_seq', 'bigint'], ['status', 'text'], ...DIMENSION_COLUMNS];
 
 const INSERT_CLAIM_FACTS = `
   INSERT INTO claim_facts (${FACT_COLUMNS.map(([name]) => name).join(', ')})
@@ -201,9 +198,8 @@ function documentRow(record: ClaimRecord): Record<string, unknown> {
   return { id: record.state.id, state: record.state, testimony: record.testimony, sources: record.sources, verifications: record.verifications, disputes: record.disputes };
 }
 
-function toRow(record: ClaimRecord, nameKey: string): Record<string, unknown> {
+function toRow(record: ClaimRecord, facts: ClaimFacts, nameKey: string): Record<string, unknown> {
   const { state } = record;
-  const facts = claimFacts(state);
   return {
     id: state.id,
     version: record.version,
@@ -215,19 +211,8 @@ function toRow(record: ClaimRecord, nameKey: string): Record<string, unknown> {
     filed_seq: record.filedSeq,
     last_seq: record.lastSeq,
     updated_at: record.updatedAt,
-    perpetrator: facts.perpetrator,
-    cause: facts.cause,
-    governorate: facts.governorate,
-    sex: facts.sex,
-    age_group: facts.ageGroup,
-    civilian_status: facts.civilianStatus,
-    protected_role: facts.protectedRole,
-    incident_id: facts.incident,
+    ...factColumns(facts),
     duplicate_of: state.duplicateOf,
-    death_from: facts.deathFrom,
-    death_to: facts.deathTo,
-    death_month: facts.month,
-    death_year: facts.year,
     name_key: nameKey,
     evidence: state.evidence,
     involved: [...new Set([state.filedBy.id, ...state.testimonyRecorders])],
@@ -237,22 +222,5 @@ function toRow(record: ClaimRecord, nameKey: string): Record<string, unknown> {
 }
 
 function factsRow(stretch: FactsStretch): Record<string, unknown> {
-  return {
-    claim_id: stretch.claimId,
-    from_seq: stretch.fromSeq,
-    to_seq: stretch.toSeq,
-    status: stretch.status,
-    perpetrator: stretch.perpetrator,
-    cause: stretch.cause,
-    governorate: stretch.governorate,
-    sex: stretch.sex,
-    age_group: stretch.ageGroup,
-    civilian_status: stretch.civilianStatus,
-    protected_role: stretch.protectedRole,
-    incident_id: stretch.incident,
-    death_month: stretch.month,
-    death_year: stretch.year,
-    death_from: stretch.deathFrom,
-    death_to: stretch.deathTo,
-  };
+  return { claim_id: stretch.claimId, from_seq: stretch.fromSeq, to_seq: stretch.toSeq, status: stretch.status, ...factColumns(stretch) };
 }
