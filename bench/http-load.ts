@@ -15,14 +15,15 @@ export interface HttpResult {
   firstError?: string;
 }
 
-interface Reply {
+export interface Reply {
   status: number;
   body: string;
 }
 
 const BODY = Buffer.from(JSON.stringify(CLAIM_BODY), 'utf8');
 
-function post(agent: Agent, url: URL, token: string): Promise<Reply> {
+/** One POST /claims on a keep-alive agent, with a fresh Idempotency-Key (shared by the load generators). */
+export function postClaim(agent: Agent, url: URL, token: string, body: Buffer = BODY): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -33,7 +34,7 @@ function post(agent: Agent, url: URL, token: string): Promise<Reply> {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          'content-length': BODY.length,
+          'content-length': body.length,
           authorization: `Bearer ${token}`,
           'idempotency-key': randomUUID(),
         },
@@ -46,7 +47,7 @@ function post(agent: Agent, url: URL, token: string): Promise<Reply> {
       },
     );
     req.on('error', reject);
-    req.end(BODY);
+    req.end(body);
   });
 }
 
@@ -67,7 +68,7 @@ export async function httpLoad(baseUrl: string, token: string, concurrency: numb
     while (performance.now() < deadline) {
       const sent = performance.now();
       try {
-        const reply = await post(agent, url, token);
+        const reply = await postClaim(agent, url, token);
         if (reply.status === 201) latencies.push(performance.now() - sent);
         else {
           errors += 1;

@@ -30,3 +30,17 @@ export function runNode(args: string[], env: Record<string, string> = {}, onStar
     );
   });
 }
+
+/**
+ * A bench child's last words: prints its result, then waits until the parent closes stdin. The
+ * parent meters the CPU in between: a Postgres backend's CPU time disappears from /proc with its
+ * connection, so the child closes its pool only afterwards.
+ */
+export async function reportToParent(result: unknown): Promise<void> {
+  process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
+  await new Promise<void>((resolve) => {
+    process.stdin.once('end', resolve);
+    process.stdin.once('error', () => resolve());
+    process.stdin.resume();
+  });
+}

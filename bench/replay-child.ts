@@ -12,6 +12,7 @@ import { loadConfig } from '@ledger/config';
 import { dataSourceOptions } from '@ledger/database';
 import { PROJECTION_TYPES, ProjectionReplayer, ProjectionRunner, type ReplayReport } from '@ledger/read-models';
 import { DataSource } from 'typeorm';
+import { reportToParent } from './proc.js';
 
 export interface ReplayJob {
   projection: string;
@@ -70,14 +71,7 @@ async function main(): Promise<void> {
       rssAt,
       peakRss: process.resourceUsage().maxRSS * 1024,
     };
-    process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
-    // The parent meters the CPU now, and only then lets us close the pool: a Postgres backend's
-    // CPU time disappears from /proc with its connection.
-    await new Promise<void>((resolve) => {
-      process.stdin.once('end', resolve);
-      process.stdin.once('error', () => resolve());
-      process.stdin.resume();
-    });
+    await reportToParent(result);
   } finally {
     await dataSource.destroy();
   }

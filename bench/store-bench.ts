@@ -15,6 +15,7 @@ import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { assertScratch } from './scratch.js';
+import { reportToParent } from './proc.js';
 import {
   claimPayload,
   drive,
@@ -120,12 +121,7 @@ async function main(): Promise<void> {
     // the pool: a Postgres backend's CPU time disappears from /proc with its connection.
     process.stdout.write('BENCH_TIMED_START\n');
     const result = await drive(job.concurrency, job.total, job.streamLength, subject.appendOne);
-    process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
-    await new Promise<void>((resolve) => {
-      process.stdin.once('end', resolve);
-      process.stdin.once('error', () => resolve());
-      process.stdin.resume();
-    });
+    await reportToParent(result);
   } finally {
     await subject.close();
   }

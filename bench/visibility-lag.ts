@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import type { ClaimDetails } from '@ledger/domain';
 import pg from 'pg';
+import { postClaim } from './http-load.js';
 import { assertScratch } from './scratch.js';
 import { summarize, type LatencySummary } from './stats.js';
 
@@ -57,29 +57,6 @@ interface Pending {
   scheduled: number;
   answered: number;
   timed: boolean;
-}
-
-function post(agent: Agent, url: URL, token: string, body: Buffer): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        agent,
-        host: url.hostname,
-        port: url.port,
-        path: '/claims',
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': body.length, authorization: `Bearer ${token}`, 'idempotency-key': randomUUID() },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 /**
@@ -151,7 +128,7 @@ export async function visibilityLag(baseUrl: string, token: string, adminUrl: st
 
   const inFlight: Array<Promise<void>> = [];
   const send = (n: number, scheduled: number, timed: boolean): Promise<void> =>
-    post(agent, url, token, payloads[n % payloads.length]).then(
+    postClaim(agent, url, token, payloads[n % payloads.length]).then(
       (reply) => {
         if (reply.status === 201) {
           const id = (JSON.parse(reply.body) as { id: string }).id;
