@@ -1,5 +1,5 @@
 import { Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, ModuleRef } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -63,7 +63,7 @@ export interface LedgerApiOptions {
 export class LedgerApiModule implements OnModuleInit {
   constructor(
     private readonly sequencer: LedgerSequencer,
-    private readonly publisher: LedgerPublisher,
+    private readonly modules: ModuleRef,
   ) {}
 
   static forRoot(config: LedgerConfig, options: LedgerApiOptions): DynamicModule {
@@ -129,23 +129,41 @@ export class LedgerApiModule implements OnModuleInit {
         TokenVerifier,
         { provide: APP_GUARD, useClass: AuthGuard },
         ...rateLimiting(config),
-        LedgerPublisher,
-        KafkaHealth,
+        // Without Kafka there is nothing to publish to: projections read the sequenced log in process.
+        ...(config.usesKafka ? [LedgerPublisher, KafkaHealth] : []),
         {
           provide: HEALTH_COMPONENTS,
-          inject: [KafkaHealth, LedgerSequencer, LedgerPublisher, ...(options.withProjector ? [ProjectorService] : [])],
-          useFactory: (kafka: KafkaHealth, sequencer: LedgerSequencer, publisher: LedgerPublisher, projector?: ProjectorService): HealthComponent[] => [
-            kafka,
-            { name: 'sequencer', check: async () => sequencer.problem },
-            { name: 'publisher', check: async () => publisher.problem },
-            ...(projector ? [projector] : []),
-          ],
+          inject: [LedgerSequencer, ModuleRef],
+          useFactory: (sequencer: LedgerSequencer, modules: ModuleRef): HealthComponent[] => {
+            const components: HealthComponent[] = [{ name: 'sequencer', check: async () => sequencer.problem }];
+            if (config.usesKafka) {
+              const publisher = modules.get(LedgerPublisher);
+              components.unshift(modules.get(KafkaHealth));
+              components.push({ name: 'publisher', check: async () => publisher.problem });
+            }
+            if (options.withProjector) components.push(modules.get(ProjectorService, { strict: false }));
+            return components;
+          },
         },
       ],
     };
   }
 
   onModuleInit(): void {
-    this.sequencer.onSequenced(() => this.publisher.notify());
+    const publisher = optionalProvider(this.modules, LedgerPublisher);
+    const projector = optionalProvider(this.modules, ProjectorService);
+    this.sequencer.onSequenced(() => {
+      publisher?.notify();
+      projector?.notify();
+    });
+  }
+}
+
+/** A provider this configuration may leave out (the publisher without Kafka, the projector in an API-only process). */
+function optionalProvider<T>(modules: ModuleRef, type: new (...args: never[]) => T): T | undefined {
+  try {
+    return modules.get(type, { strict: false });
+  } catch {
+    return undefined;
   }
 }

@@ -13,5 +13,5 @@ runMain('projector', async () => {
   configureHttpApp(app, 'Evidence ledger projector');
   closeGracefullyOnSignal(app);
   await app.listen(config.PORT, '0.0.0.0');
-  logger.log(`projector consuming ${config.KAFKA_TOPIC}; health on port ${config.PORT}`);
+  logger.log(`projector consuming ${config.usesKafka ? config.KAFKA_TOPIC : 'the sequenced log'}; health on port ${config.PORT}`);
 });

@@ -16,11 +16,11 @@ export class ProjectorAppModule {
       imports: [ConfigModule.forRoot(config), TypeOrmModule.forRoot(dataSourceOptions(config, 10)), TerminusModule, ProjectorModule],
       controllers: [HealthController],
       providers: [
-        KafkaHealth,
+        ...(config.usesKafka ? [KafkaHealth] : []),
         {
           provide: HEALTH_COMPONENTS,
-          inject: [KafkaHealth, ProjectorService],
-          useFactory: (kafka: KafkaHealth, projector: ProjectorService): HealthComponent[] => [kafka, projector],
+          inject: [ProjectorService, ...(config.usesKafka ? [KafkaHealth] : [])],
+          useFactory: (projector: ProjectorService, kafka?: KafkaHealth): HealthComponent[] => (kafka ? [kafka, projector] : [projector]),
         },
       ],
     };

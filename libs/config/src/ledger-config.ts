@@ -42,12 +42,13 @@ export class LedgerConfig {
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_OWNER_URL must be a postgres:// URL' })
   DATABASE_OWNER_URL?: string;
 
+  /** Without it the ledger feeds its projections in process from the sequenced log (embedded default). */
   @Transform(trimmed)
-  @IsString({ message: 'KAFKA_BROKERS is required (host:port[,host:port...])' })
+  @IsOptional()
   @Matches(/^[A-Za-z0-9._-]+:\d{1,5}(,[A-Za-z0-9._-]+:\d{1,5})*$/, {
     message: 'KAFKA_BROKERS must be a comma-separated list of host:port',
   })
-  KAFKA_BROKERS!: string;
+  KAFKA_BROKERS?: string;
 
   @Transform(trimmed)
   @Matches(/^[A-Za-z0-9._-]{1,249}$/, { message: 'KAFKA_TOPIC must be a valid Kafka topic name' })
@@ -104,7 +105,13 @@ export class LedgerConfig {
   @IsIn(['debug', 'log', 'warn', 'error'], { message: 'LOG_LEVEL must be one of debug, log, warn, error' })
   LOG_LEVEL: 'debug' | 'log' | 'warn' | 'error' = 'log';
 
+  /** Kafka carries the feed when brokers are configured; otherwise the sequenced log does, in process. */
+  get usesKafka(): boolean {
+    return this.KAFKA_BROKERS !== undefined;
+  }
+
   get kafkaBrokers(): string[] {
+    if (this.KAFKA_BROKERS === undefined) throw new Error('KAFKA_BROKERS is not configured');
     return this.KAFKA_BROKERS.split(',');
   }
 

@@ -1,2 +1,3 @@
 export * from './data-source-options.js';
 export * from './migrate.js';
+export * from './embedded-postgres.js';

@@ -39,9 +39,13 @@ export function configureHttpApp(app: INestApplication, title: string): void {
 
 /**
  * SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish (bounded), then run
- * the shutdown hooks (consumers commit their offsets, loops stop, pools close).
+ * the shutdown hooks (consumers commit their offsets, loops stop, pools close), then `afterClose`
+ * (the embedded database, once nothing uses it).
  */
-export function closeGracefullyOnSignal(app: INestApplication | { close(): Promise<void> }, drainMs = 10000): void {
+export function closeGracefullyOnSignal(
+  app: INestApplication | { close(): Promise<void> },
+  { drainMs = 10000, afterClose }: { drainMs?: number; afterClose?: () => Promise<void> } = {},
+): void {
   const logger = new Logger('Shutdown');
   let closing = false;
   const shutdown = (signal: string): void => {
@@ -68,6 +72,7 @@ export function closeGracefullyOnSignal(app: INestApplication | { close(): Promi
         });
       }
       await app.close();
+      await afterClose?.();
       process.exit(0);
     })().catch((error: unknown) => {
       logger.error(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);

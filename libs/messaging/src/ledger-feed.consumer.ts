@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { LedgerConfig } from '@ledger/config';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { createKafka, ensureLedgerTopic } from './kafka.factory.js';
+import type { LedgerFeed } from './ledger-log-feed.js';
 
 export interface FeedMessage {
   seq: number;
@@ -28,7 +29,7 @@ export class ForeignOriginError extends FeedStoppedError {
  * A consumer-group reader of the ledger topic. A message from another ledger's origin stops it:
  * two ledgers must never share a topic silently.
  */
-export class LedgerFeedConsumer {
+export class LedgerFeedConsumer implements LedgerFeed {
   private readonly logger: Logger;
   private readonly kafka: Kafka;
   private consumer: Consumer | null = null;

@@ -1,22 +1,15 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { LedgerConfig } from '@ledger/config';
-import { servedEnvelope } from '@ledger/event-store';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { Doorbell, LeaderLease } from '@ledger/event-store';
 import { createKafka, ensureLedgerTopic } from './kafka.factory.js';
+import { readSequencedLog } from './ledger-log.js';
 
 const BATCH = 1000;
 const IDLE_POLL_MS = 100;
 const MAX_BACKOFF_MS = 5000;
 
-interface LogRow {
-  seq: string;
-  stream_id: string;
-  type: string;
-  canonical: string;
-  hash: string;
-}
 
 /**
  * Sends every sequenced event to Kafka in seq order, then records how far it got (transactional
@@ -109,24 +102,19 @@ export class LedgerPublisher implements OnApplicationBootstrap, OnApplicationShu
   private async publishBatch(): Promise<number> {
     const topic = this.config.KAFKA_TOPIC;
     const last = await this.lastPublished(topic);
-    const rows = (await this.dataSource.query(
-      `SELECT l.seq, e.stream_id, e.type, e.canonical, e.hash
-       FROM ledger_log l JOIN ledger_events e ON e.event_id = l.event_id
-       WHERE l.seq > $1 ORDER BY l.seq LIMIT $2`,
-      [last, BATCH],
-    )) as LogRow[];
-    if (rows.length === 0) return 0;
+    const messages = await readSequencedLog(this.dataSource, last, BATCH);
+    if (messages.length === 0) return 0;
     const producer = await this.connectedProducer();
     await producer.send({
       topic,
       acks: -1,
-      messages: rows.map((row) => ({
-        key: row.stream_id,
-        value: servedEnvelope({ canonical: row.canonical, hash: row.hash, seq: Number(row.seq) }),
-        headers: { seq: row.seq, type: row.type, origin: this.config.LEDGER_ORIGIN },
+      messages: messages.map((message) => ({
+        key: message.streamId,
+        value: message.value,
+        headers: { seq: String(message.seq), type: message.type, origin: this.config.LEDGER_ORIGIN },
       })),
     });
-    const newest = Number(rows[rows.length - 1].seq);
+    const newest = messages[messages.length - 1].seq;
     const [, updated] = (await this.dataSource.query(
       `UPDATE publisher_state SET last_published_seq = $2, updated_at = now()
        WHERE topic = $1 AND last_published_seq = $3`,
@@ -134,7 +122,7 @@ export class LedgerPublisher implements OnApplicationBootstrap, OnApplicationShu
     )) as [unknown, number];
     // Someone else moved it (a stale lease): read it again rather than trust memory.
     this.published = updated === 1 ? newest : null;
-    return rows.length;
+    return messages.length;
   }
 
   private async connectedProducer(): Promise<Producer> {

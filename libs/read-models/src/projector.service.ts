@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { LedgerConfig } from '@ledger/config';
 import { Doorbell } from '@ledger/event-store';
-import { LedgerFeedConsumer, type FeedMessage } from '@ledger/messaging';
+import { LedgerFeedConsumer, LedgerLogFeed, type FeedBatchHandler, type FeedMessage, type LedgerFeed } from '@ledger/messaging';
+import { DataSource } from 'typeorm';
 import type { FeedEvent } from './feed-event.js';
 import { PROJECTIONS, type Projection } from './projection.js';
-import { ProjectionRunner } from './projection-runner.js';
+import { ProjectionRunner, projectionWatermark } from './projection-runner.js';
 
 /** The consumer group of one projection on one topic: stable, so offsets survive restarts; a new version starts over. */
 export function projectionGroupId(projection: Pick<Projection, 'name' | 'version'>, topic: string): string {
@@ -12,26 +13,33 @@ export function projectionGroupId(projection: Pick<Projection, 'name' | 'version
 }
 
 /**
- * Feeds the ledger topic into the read models: one consumer group per projection, so a slow or
- * stopped projection holds back no other. A projection that meets an event it cannot apply stops
+ * Feeds the ledger into the read models: one consumer group of the Kafka topic per projection
+ * (or, without Kafka, one reader of the sequenced log per projection), so a slow or stopped
+ * projection holds back no other. A projection that meets an event it cannot apply stops
  * there, and `check()` (GET /health) names it until a fixed build is restarted.
  */
 @Injectable()
 export class ProjectorService implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly name = 'projector';
   private readonly logger = new Logger(ProjectorService.name);
-  private readonly consumers: Array<{ projection: Projection; consumer: LedgerFeedConsumer }>;
+  private readonly consumers: Array<{ projection: Projection; consumer: LedgerFeed }>;
   private readonly doorbell = new Doorbell();
   private starting: Promise<void> = Promise.resolve();
   private stopping = false;
 
-  constructor(config: LedgerConfig, runner: ProjectionRunner, @Inject(PROJECTIONS) projections: Projection[]) {
-    this.consumers = projections.map((projection) => ({
-      projection,
-      consumer: new LedgerFeedConsumer(config, projectionGroupId(projection, config.KAFKA_TOPIC), (position, messages) =>
-        runner.applyBatch(projection, position, feedEvents(projection, messages)).then(() => undefined),
-      ),
-    }));
+  constructor(
+    config: LedgerConfig,
+    runner: ProjectionRunner,
+    @Inject(PROJECTIONS) projections: Projection[],
+    dataSource: DataSource,
+  ) {
+    this.consumers = projections.map((projection) => {
+      const handle: FeedBatchHandler = (position, messages) => runner.applyBatch(projection, position, feedEvents(projection, messages)).then(() => undefined);
+      if (config.usesKafka) return { projection, consumer: new LedgerFeedConsumer(config, projectionGroupId(projection, config.KAFKA_TOPIC), handle) };
+      // Without Kafka the sequenced log is the feed: resume above what the projection reflects.
+      const feed = new LedgerLogFeed(dataSource, projection.name, handle, () => projectionWatermark(dataSource, projection.name));
+      return { projection, consumer: feed };
+    });
   }
 
   /** Joining a group can take a rebalance; the app serves meanwhile and /health says so. */
@@ -46,7 +54,7 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
     await Promise.all(this.consumers.map(({ consumer }) => consumer.stop()));
   }
 
-  private async startWithRetries(projection: Projection, consumer: LedgerFeedConsumer): Promise<void> {
+  private async startWithRetries(projection: Projection, consumer: LedgerFeed): Promise<void> {
     let backoff = 500;
     while (!this.stopping) {
       try {
@@ -60,6 +68,11 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
         backoff = Math.min(backoff * 2, 10000);
       }
     }
+  }
+
+  /** The log grew: log-fed projections look at once instead of at their next poll (Kafka needs no telling). */
+  notify(): void {
+    for (const { consumer } of this.consumers) if (consumer instanceof LedgerLogFeed) consumer.notify();
   }
 
   async check(): Promise<string | null> {

@@ -3,13 +3,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { LedgerConfig } from '@ledger/config';
 import type { ProjectionReplayed, ReplayedTable } from '@ledger/domain';
 import { Doorbell } from '@ledger/event-store';
-import { createKafka, ForeignOriginError, type FeedMessage } from '@ledger/messaging';
-import type { Consumer, Kafka } from 'kafkajs';
+import { createKafka, LEDGER_LOG_TOPIC, type FeedMessage } from '@ledger/messaging';
 import { DataSource, type EntityManager } from 'typeorm';
 import { SHADOW_SCHEMA } from '../migrations/1764144000000-read-side.js';
 import { PROJECTIONS, type Projection } from '../projection.js';
 import { ProjectionRunner } from '../projection-runner.js';
 import { feedEvents } from '../projector.service.js';
+import { KafkaReplayFeed, LogReplayFeed, type ReplayProgress, type ReplaySource } from './replay-feeds.js';
 
 export interface ReplayOptions {
   /** Given by a caller that announced the replay before it ran (the HTTP route). */
@@ -18,7 +18,7 @@ export interface ReplayOptions {
   swap: boolean;
   /** How long to wait for the live projection and the rebuild to reach the same point. */
   settleTimeoutMs?: number;
-  onProgress?: (progress: { events: number; partitionsDone: number; partitions: number }) => void;
+  onProgress?: (progress: ReplayProgress) => void;
 }
 
 /** What the ledger records of a replay (ProjectionReplayed, without who asked), and its rate. */
@@ -50,6 +50,8 @@ const REPLAY_LOCK_SPACE = 7_351_001;
 @Injectable()
 export class ProjectionReplayer {
   private readonly logger = new Logger(ProjectionReplayer.name);
+  /** Replays running in this process: the advisory lock guards across processes (embedded PGlite, one session, grants it always). */
+  private readonly running = new Set<string>();
 
   constructor(
     private readonly config: LedgerConfig,
@@ -69,10 +71,12 @@ export class ProjectionReplayer {
     await lock.connect();
     try {
       const [{ locked }] = (await lock.query(`SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked`, [REPLAY_LOCK_SPACE, name])) as Array<{ locked: boolean }>;
-      if (!locked) throw new ReplayBusyError(`a replay of ${name} is already running`);
+      if (!locked || this.running.has(name)) throw new ReplayBusyError(`a replay of ${name} is already running`);
+      this.running.add(name);
       try {
         return await this.replayLocked(projection, options, options.replayId ?? randomUUID());
       } finally {
+        this.running.delete(name);
         await lock.query(`SELECT pg_advisory_unlock($1, hashtext($2))`, [REPLAY_LOCK_SPACE, name]);
       }
     } finally {
@@ -84,14 +88,15 @@ export class ProjectionReplayer {
     const startedAt = new Date();
     const topic = this.config.KAFKA_TOPIC;
     await this.resetShadow(projection);
-    const kafka = createKafka(this.config, `ledger-replay.${projection.name}`);
-    const groupId = `ledger-replay.${projection.name}.${replayId}`;
-    const feed = new ReplayFeed(kafka, topic, this.config.LEDGER_ORIGIN, groupId, (partition, messages) =>
-      this.runner.applyBatch(projection, { topic, partition }, feedEvents(projection, messages), 'shadow'),
-    );
+    const feedTopic = this.config.usesKafka ? topic : LEDGER_LOG_TOPIC;
+    const apply = (partition: number, messages: FeedMessage[]): Promise<number> =>
+      this.runner.applyBatch(projection, { topic: feedTopic, partition }, feedEvents(projection, messages), 'shadow');
+    const feed: ReplaySource = this.config.usesKafka
+      ? new KafkaReplayFeed(createKafka(this.config, `ledger-replay.${projection.name}`), topic, this.config.LEDGER_ORIGIN, `ledger-replay.${projection.name}.${replayId}`, apply)
+      : new LogReplayFeed(this.dataSource, projection.name, apply);
     try {
       const ends = await feed.start();
-      this.logger.log(`replay ${replayId} of ${projection.name}: rebuilding from ${topic} (${[...ends.values()].reduce((a, b) => a + b, 0)} messages)`);
+      this.logger.log(`replay ${replayId} of ${projection.name}: rebuilding from ${feedTopic} (${[...ends.values()].reduce((a, b) => a + b, 0)} events)`);
       await feed.caughtUpTo(ends, options.onProgress);
       const settled = await this.settle(projection, feed, options.settleTimeoutMs ?? 30_000);
       let swapped = false;
@@ -111,7 +116,6 @@ export class ProjectionReplayer {
       };
     } finally {
       await feed.stop();
-      await deleteGroup(kafka, groupId).catch((error: unknown) => this.logger.warn(`replay group ${groupId} not deleted: ${String(error)}`));
     }
   }
 
@@ -127,7 +131,7 @@ export class ProjectionReplayer {
    * Brings the rebuild and the live projection to the same checkpoints (the feed keeps moving),
    * then compares them in one snapshot. The rebuild pauses while it is level with the live one.
    */
-  private async settle(projection: Projection, feed: ReplayFeed, timeoutMs: number): Promise<Pick<ReplayReport, 'checkpoints' | 'watermark' | 'tables'>> {
+  private async settle(projection: Projection, feed: ReplaySource, timeoutMs: number): Promise<Pick<ReplayReport, 'checkpoints' | 'watermark' | 'tables'>> {
     const doorbell = new Doorbell();
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -212,108 +216,4 @@ async function compareTables(manager: EntityManager, projection: Projection): Pr
     tables.push({ table, live, rebuilt, match: live.rows === rebuilt.rows && live.sha256 === rebuilt.sha256 });
   }
   return tables;
-}
-
-async function deleteGroup(kafka: Kafka, groupId: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.deleteGroups([groupId]);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** A throwaway consumer group reading the whole topic once, which knows when it reached given offsets. */
-class ReplayFeed {
-  private consumer: Consumer | null = null;
-  private readonly consumed = new Map<number, number>();
-  private readonly doorbell = new Doorbell();
-  private paused = false;
-  private failure: unknown = null;
-  applied = 0;
-  messages = 0;
-
-  constructor(
-    private readonly kafka: Kafka,
-    private readonly topic: string,
-    private readonly origin: string,
-    private readonly groupId: string,
-    private readonly apply: (partition: number, messages: FeedMessage[]) => Promise<number>,
-  ) {}
-
-  /** Starts consuming from the beginning; returns each partition's end offset at the start. */
-  async start(): Promise<Map<number, number>> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    let ends: Map<number, number>;
-    try {
-      const offsets = await admin.fetchTopicOffsets(this.topic);
-      ends = new Map(offsets.map((o) => [o.partition, Number(o.high)]));
-    } finally {
-      await admin.disconnect();
-    }
-    const consumer = this.kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100, maxBytes: 64 * 1024 * 1024 });
-    this.consumer = consumer;
-    await consumer.connect();
-    await consumer.subscribe({ topics: [this.topic], fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: true,
-      partitionsConsumedConcurrently: 2,
-      eachBatch: async ({ batch, heartbeat }) => {
-        try {
-          const messages = batch.messages.map((m) => {
-            const origin = m.headers?.origin?.toString();
-            if (origin !== this.origin) throw new ForeignOriginError(`topic ${batch.topic} carries events of ledger "${origin ?? '(none)'}", not "${this.origin}"`);
-            return { seq: Number(m.headers?.seq?.toString()), type: m.headers?.type?.toString() ?? '', streamId: m.key?.toString() ?? '', value: m.value?.toString() ?? '' };
-          });
-          // Two partitions run at once: add after the await, never across it.
-          const applied = await this.apply(batch.partition, messages);
-          this.applied += applied;
-          this.messages += messages.length;
-          this.consumed.set(batch.partition, Number(batch.lastOffset()) + 1);
-        } catch (error) {
-          this.failure = error;
-          throw error;
-        } finally {
-          this.doorbell.ring();
-        }
-        await heartbeat();
-      },
-    });
-    return ends;
-  }
-
-  /** A batch the rebuild could not apply ends the replay: nothing is compared or swapped. */
-  assertHealthy(): void {
-    if (this.failure) throw this.failure;
-  }
-
-  async caughtUpTo(ends: Map<number, number>, onProgress?: ReplayOptions['onProgress']): Promise<void> {
-    for (;;) {
-      this.assertHealthy();
-      const done = [...ends].filter(([partition, end]) => (this.consumed.get(partition) ?? 0) >= end).length;
-      onProgress?.({ events: this.messages, partitionsDone: done, partitions: ends.size });
-      if (done === ends.size) return;
-      await this.doorbell.wait(1000);
-    }
-  }
-
-  pause(): void {
-    if (this.paused || !this.consumer) return;
-    this.consumer.pause([{ topic: this.topic }]);
-    this.paused = true;
-  }
-
-  resume(): void {
-    if (!this.paused || !this.consumer) return;
-    this.consumer.resume([{ topic: this.topic }]);
-    this.paused = false;
-  }
-
-  async stop(): Promise<void> {
-    await this.consumer?.disconnect();
-    this.consumer = null;
-  }
 }
