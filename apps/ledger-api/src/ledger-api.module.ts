@@ -23,6 +23,11 @@ import { EvidenceExporter } from './exports/evidence-exporter.js';
 import { ExportEvidenceController } from './exports/export-evidence.controller.js';
 import { DiscloseWitnessIdentityController } from './protection/disclose-witness-identity/disclose-witness-identity.controller.js';
 import { ErasePersonalDataController } from './protection/erase-personal-data/erase-personal-data.controller.js';
+import { DisclosePersonalDataController } from './protection/disclose-personal-data/disclose-personal-data.controller.js';
+import { RecordVictimDetailsController } from './claims/commands/record-victim-details/record-victim-details.controller.js';
+import { RecordVictimDetailsHandler } from './claims/commands/record-victim-details/record-victim-details.handler.js';
+import { RecordVictimAliveController } from './claims/commands/record-victim-alive/record-victim-alive.controller.js';
+import { RecordVictimAliveHandler } from './claims/commands/record-victim-alive/record-victim-alive.handler.js';
 import { ReviewQueueController } from './review-queue/review-queue.controller.js';
 import { CasualtyStatsController } from './stats/casualty-stats.controller.js';
 import { LedgerController } from './ledger/ledger.controller.js';
@@ -100,7 +105,10 @@ export class LedgerApiModule implements OnModuleInit {
         ReviewQueueController,
         ProjectionReplaysController,
         DiscloseWitnessIdentityController,
+        DisclosePersonalDataController,
         ErasePersonalDataController,
+        RecordVictimDetailsController,
+        RecordVictimAliveController,
         ExportEvidenceController,
         LedgerController,
         HealthController,
@@ -118,6 +126,8 @@ export class LedgerApiModule implements OnModuleInit {
         AmendClaimHandler,
         RetractClaimHandler,
         MarkDuplicateHandler,
+        RecordVictimDetailsHandler,
+        RecordVictimAliveHandler,
         RecordIncidentHandler,
         LinkIncidentClaimsHandler,
         AttachIncidentSourceHandler,

@@ -6,12 +6,15 @@ import './claims/commands/file-claim/file-claim.dto.js';
 import './claims/commands/mark-duplicate/mark-duplicate.dto.js';
 import './claims/commands/record-testimony/record-testimony.dto.js';
 import './claims/commands/record-verification/record-verification.dto.js';
+import './claims/commands/record-victim-alive/record-victim-alive.dto.js';
+import './claims/commands/record-victim-details/record-victim-details.dto.js';
 import './claims/commands/resolve-dispute/resolve-dispute.dto.js';
 import './claims/commands/retract-claim/retract-claim.dto.js';
 import './exports/export-evidence.dto.js';
 import './incidents/commands/link-incident-claims/link-incident-claims.dto.js';
 import './incidents/commands/record-incident/record-incident.dto.js';
 import './perpetrators/add-perpetrator/add-perpetrator.dto.js';
+import './protection/disclose-personal-data/disclose-personal-data.dto.js';
 import './protection/disclose-witness-identity/disclose-witness-identity.dto.js';
 import './protection/erase-personal-data/erase-personal-data.dto.js';
 
@@ -42,7 +45,20 @@ describe('request DTO limits', () => {
 
   it('covers the command DTOs', () => {
     expect(Object.keys(schemas)).toEqual(
-      expect.arrayContaining(['ClaimDetailsDto', 'RecordTestimonyDto', 'WitnessIdentityDto', 'ExportEvidenceDto', 'RecordIncidentDto', 'SourceDto']),
+      expect.arrayContaining([
+        'ClaimDetailsDto',
+        'RecordTestimonyDto',
+        'WitnessIdentityDto',
+        'RelativeDto',
+        'RecordVictimDetailsDto',
+        'FamilyContactDto',
+        'MedicalDetailsDto',
+        'RecordVictimAliveDto',
+        'DisclosePersonalDataDto',
+        'ExportEvidenceDto',
+        'RecordIncidentDto',
+        'SourceDto',
+      ]),
     );
   });
 

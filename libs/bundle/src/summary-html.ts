@@ -34,6 +34,8 @@ interface ClaimRecord {
   status: string;
   grade: string | null;
   duplicateOf: string | null;
+  /** A VictimFoundAlive event: the page never shows the name of a living person. */
+  victimAlive: boolean;
   filed: LedgerEnvelope | null;
   readonly timeline: TimelineEntry[];
   readonly sources: LedgerEnvelope[];
@@ -50,7 +52,7 @@ interface ClaimRecord {
 export function claimSummaryHtml(input: ClaimSummaryInput): string {
   const claim = foldClaim(input.envelopes);
   const victim = record(claim.details.victim);
-  const name = record(victim.name);
+  const name: Payload = claim.victimAlive ? {} : record(victim.name);
   const title = text(name.latin) ?? text(name.arabic) ?? text(name.alias) ?? `claim ${input.claimId}`;
   const body = [
     `<header><h1>Casualty claim <bdi>${escapeHtml(input.claimId)}</bdi></h1>`,
@@ -98,6 +100,7 @@ function foldClaim(envelopes: readonly LedgerEnvelope[]): ClaimRecord {
     status: 'unknown',
     grade: null,
     duplicateOf: null,
+    victimAlive: false,
     filed: null,
     timeline: [],
     sources: [],
@@ -183,6 +186,14 @@ function foldClaim(envelopes: readonly LedgerEnvelope[]): ClaimRecord {
         claim.details = { ...claim.details, incidentId: data.incidentId };
         what = `Linked to incident ${show(data.incidentId)}`;
         break;
+      case 'VictimDetailsRecorded':
+        what = 'Protected details of the victim recorded (sealed; never shown here)';
+        break;
+      case 'VictimFoundAlive':
+        claim.status = 'retracted';
+        claim.victimAlive = true;
+        what = `The victim was found alive: claim closed, protected details erased — ${show(data.justification)}`;
+        break;
       default:
         what = escapeHtml(envelope.type);
     }
@@ -194,13 +205,13 @@ function foldClaim(envelopes: readonly LedgerEnvelope[]): ClaimRecord {
 function victimSection(claim: ClaimRecord): string {
   const details = claim.details;
   const victim = record(details.victim);
-  const name = record(victim.name);
+  const name: Payload = claim.victimAlive ? {} : record(victim.name);
   const death = record(details.death);
   const place = record(details.place);
   const nameRows = NAME_PARTS.filter(([part]) => name[part] !== undefined).map(([part, label]) => row(label, show(name[part])));
   const age = victim.age === undefined ? show(victim.ageGroup) : `${show(victim.age)} years (${show(victim.ageGroup)})`;
   const rows = [
-    ...(nameRows.length > 0 ? nameRows : [row('Name', 'not recorded')]),
+    ...(nameRows.length > 0 ? nameRows : [row('Name', claim.victimAlive ? 'withheld: the person was found alive' : 'not recorded')]),
     row('Sex', show(victim.sex)),
     row('Age', age),
     row('Civilian status', show(victim.civilianStatus)),
@@ -265,7 +276,9 @@ function testimonySection(claim: ClaimRecord): string {
     const data = record(envelope.payload);
     return `<tr><td>${show(record(data.witness).pseudonym)}</td><td>${show(data.relation)}</td><td>${show(data.language)}</td><td>${show(data.consent)}</td><td>${actor(
       envelope,
-    )}, seq ${show(envelope.seq)}</td><td>${show(data.statement)}</td></tr>`;
+    )}, seq ${show(envelope.seq)}</td><td>${
+      data.statement === undefined && record(data.protected).statement !== undefined ? 'sealed as sensitive: readable only through a recorded disclosure' : show(data.statement)
+    }</td></tr>`;
   });
   return `<section><h2>Testimony</h2><p>Witnesses appear by pseudonym only.</p><table><tr><th>witness</th><th>relation</th><th>language</th><th>consent</th><th>recorded by</th><th>statement</th></tr>${rows.join(
     '',

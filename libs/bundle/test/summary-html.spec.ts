@@ -73,4 +73,25 @@ describe('claimSummaryHtml', () => {
     expect(html.indexOf(identity.name)).toBeGreaterThan(html.indexOf('<section class="protected">'));
     expect(claimSummaryHtml({ ...input, redacted: false })).not.toContain('class="protected"');
   });
+
+  it('never names a victim found alive, redacted or not, and says why', () => {
+    const last = envelopes[envelopes.length - 1];
+    const alive = {
+      ...last,
+      version: last.version + 1,
+      seq: (last.seq ?? 0) + 1,
+      eventId: '00000000-0000-4000-8000-0000000000a1',
+      type: 'VictimFoundAlive',
+      payload: { justification: 'Seen alive by the field team', by: { id: 'u-lead', role: 'lead-verifier' } },
+    };
+    for (const redacted of [true, false]) {
+      const html = claimSummaryHtml({ ...input, envelopes: [...envelopes, alive], redacted, disclosures });
+      expect(html).not.toContain('أحمد الحسين');
+      expect(html).not.toContain('&lt;img src=x');
+      expect(html).toContain('withheld: the person was found alive');
+      expect(html).toContain('Status reached: <strong>retracted</strong>');
+      expect(html).toContain('Seen alive by the field team');
+      expect(html).toContain(`<title>claim ${rich.claimId} — evidence bundle summary</title>`);
+    }
+  });
 });

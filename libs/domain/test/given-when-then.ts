@@ -183,7 +183,7 @@ export const claimEvent = {
   }),
   testimonyRecorded: (recordedBy: Actor = actors.filer, testimonyId = 't-1', identity?: ProtectedWitnessIdentity): ClaimEvent => ({
     type: 'TestimonyRecorded',
-    schemaVersion: 3,
+    schemaVersion: 4,
     data: { testimonyId, ...testimony, recordedBy, protected: identity ? { witnessIdentity: identity } : {} },
   }),
   sourceAttached: (attachedBy: Actor = actors.filer, sourceId = 's-1'): ClaimEvent => ({

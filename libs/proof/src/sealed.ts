@@ -32,9 +32,20 @@ export function isSealedValue(value: unknown): value is SealedValue {
   );
 }
 
-/** The AAD of a witness identity in a TestimonyRecorded event (schema version 3). */
+/** What a sealed value is: part of its additional data, so one cannot pass for another. */
+export type SealedKind = 'witness-identity' | 'testimony-statement' | 'relative' | 'victim-details';
+
+/**
+ * The AAD of a sealed value: its kind, its subject and the id of what holds it (the testimony
+ * for the first three kinds, the details record for victim details).
+ */
+export function sealedValueAad(kind: SealedKind, subject: string, holderId: string): string {
+  return `evidence-ledger/${kind}\n${subject}\n${holderId}`;
+}
+
+/** The AAD of a witness identity in a TestimonyRecorded event (schema version 3 and later). */
 export function witnessIdentityAad(subject: string, testimonyId: string): string {
-  return `evidence-ledger/witness-identity\n${subject}\n${testimonyId}`;
+  return sealedValueAad('witness-identity', subject, testimonyId);
 }
 
 export function sealJson(value: unknown, subject: string, dataKey: Uint8Array, aad: string): SealedValue {

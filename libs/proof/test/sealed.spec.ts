@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { canonicalize } from '../src/jcs.js';
-import { isSealedValue, openSealedJson, sealJson, witnessIdentityAad } from '../src/sealed.js';
+import { isSealedValue, openSealedJson, sealedValueAad, sealJson, witnessIdentityAad } from '../src/sealed.js';
 
 describe('sealed protected values (AES-256-GCM per data subject)', () => {
   const key = randomBytes(32);
@@ -21,5 +21,14 @@ describe('sealed protected values (AES-256-GCM per data subject)', () => {
     const bytes = Buffer.from(sealed.ciphertext, 'base64');
     bytes[0] ^= 1;
     expect(() => openSealedJson({ ...sealed, ciphertext: bytes.toString('base64') }, key, aad)).toThrow();
+  });
+
+  it('binds each value to its kind: a relative cannot be opened as a witness identity or a statement', () => {
+    expect(witnessIdentityAad('witness:W-17', 't-1')).toBe('evidence-ledger/witness-identity\nwitness:W-17\nt-1');
+    const subject = 'relative:11111111-1111-4111-8111-111111111111';
+    const sealed = sealJson({ name: 'Relative Name', relation: 'mother' }, subject, key, sealedValueAad('relative', subject, 't-1'));
+    expect(openSealedJson(sealed, key, sealedValueAad('relative', subject, 't-1'))).toEqual({ name: 'Relative Name', relation: 'mother' });
+    expect(() => openSealedJson(sealed, key, sealedValueAad('testimony-statement', subject, 't-1'))).toThrow();
+    expect(() => openSealedJson(sealed, key, sealedValueAad('relative', subject, 't-2'))).toThrow();
   });
 });

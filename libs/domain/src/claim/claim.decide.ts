@@ -1,3 +1,4 @@
+import { parseDataSubject, victimSubject, witnessSubject } from '../protection/data-subject.js';
 import type { CommandContext } from '../shared/command-context.js';
 import { DomainError } from '../shared/domain-error.js';
 import { ClaimErrors } from './claim.errors.js';
@@ -10,14 +11,25 @@ import type { DisputeOutcome, Grade, Verdict } from './claim.vocabulary.js';
 
 export type ClaimCommand =
   | { type: 'FileClaim'; claimId: string; details: ClaimDetails; knownPerpetrators: ReadonlySet<string> }
-  | { type: 'RecordTestimony'; testimonyId: string; testimony: TestimonyDetails; sealedWitnessIdentity?: SealedData }
+  | {
+      type: 'RecordTestimony';
+      testimonyId: string;
+      testimony: TestimonyDetails;
+      sealedWitnessIdentity?: SealedData;
+      /** A statement marked sensitive, sealed under the witness's key (then `testimony.statement` is absent). */
+      sealedStatement?: SealedData;
+      /** The relatives named, each sealed under their own `relative:<uuid>` key. */
+      sealedRelatives?: SealedData[];
+    }
   | { type: 'AttachSource'; sourceId: string; source: SourceDetails }
   | { type: 'RecordVerification'; verificationId: string; verdict: Verdict; rationale: string; grade?: Grade; disputeId: string }
   | { type: 'ResolveDispute'; disputeId: string; outcome: DisputeOutcome; rationale: string }
   | { type: 'AmendClaim'; changes: Partial<ClaimDetails>; reason: string; knownPerpetrators: ReadonlySet<string> }
   | { type: 'RetractClaim'; reason: string }
   | { type: 'MarkDuplicate'; survivorId: string; survivor: ClaimState; rationale: string }
-  | { type: 'LinkToIncident'; incidentId: string };
+  | { type: 'LinkToIncident'; incidentId: string }
+  | { type: 'RecordVictimDetails'; detailsId: string; sealedDetails: SealedData }
+  | { type: 'RecordVictimFoundAlive'; justification: string };
 
 type EventOf<T extends ClaimEvent['type']> = Extract<ClaimEvent, { type: T }>;
 
@@ -43,7 +55,9 @@ export function decideClaim(
   refuseIfClosed(state);
   const by = context.actor;
   switch (command.type) {
-    case 'RecordTestimony':
+    case 'RecordTestimony': {
+      checkProtectedTestimony(command);
+      const { sealedWitnessIdentity, sealedStatement, sealedRelatives = [] } = command;
       return withVerification(state, policy, [
         event('TestimonyRecorded', {
           testimonyId: command.testimonyId,
@@ -51,9 +65,14 @@ export function decideClaim(
           // Only the pseudonym is public, whatever the caller put beside it.
           witness: { pseudonym: command.testimony.witness.pseudonym },
           recordedBy: by,
-          protected: command.sealedWitnessIdentity ? { witnessIdentity: command.sealedWitnessIdentity } : {},
+          protected: {
+            ...(sealedWitnessIdentity ? { witnessIdentity: sealedWitnessIdentity } : {}),
+            ...(sealedStatement ? { statement: sealedStatement } : {}),
+            ...(sealedRelatives.length > 0 ? { relatives: sealedRelatives } : {}),
+          },
         }),
       ]);
+    }
     case 'AttachSource':
       return withVerification(state, policy, [event('SourceAttached', { sourceId: command.sourceId, ...command.source, attachedBy: by })]);
     case 'RecordVerification': {
@@ -117,6 +136,11 @@ export function decideClaim(
     case 'LinkToIncident':
       if (state.details.incidentId === command.incidentId) return [];
       return [event('ClaimLinkedToIncident', { incidentId: command.incidentId, by })];
+    case 'RecordVictimDetails':
+      if (command.sealedDetails.subject !== victimSubject(state.id)) throw ClaimErrors.wrongSubject('victim details', victimSubject(state.id));
+      return [event('VictimDetailsRecorded', { detailsId: command.detailsId, recordedBy: by, protected: { victimDetails: command.sealedDetails } })];
+    case 'RecordVictimFoundAlive':
+      return [event('VictimFoundAlive', { justification: command.justification, by })];
     default: {
       const unreachable: never = command;
       throw new Error(`unhandled claim command ${JSON.stringify(unreachable)}`);
@@ -124,7 +148,25 @@ export function decideClaim(
   }
 }
 
-function refuseIfClosed(state: FiledClaim): void {
+/** A statement is given once, in the clear or sealed; sealed values are under the right subjects. */
+function checkProtectedTestimony(command: Extract<ClaimCommand, { type: 'RecordTestimony' }>): void {
+  const { statement } = command.testimony;
+  if (command.sealedStatement === undefined && !statement?.trim()) throw DomainError.invalid('CLAIM.INVALID', [{ path: '/statement', message: 'is required' }]);
+  if (command.sealedStatement !== undefined && statement !== undefined) {
+    throw DomainError.invalid('CLAIM.INVALID', [{ path: '/statement', message: 'is sealed: it cannot also be recorded in the clear' }]);
+  }
+  const witness = witnessSubject(command.testimony.witness.pseudonym);
+  for (const [what, sealed] of [['witness identity', command.sealedWitnessIdentity], ['statement', command.sealedStatement]] as const) {
+    if (sealed !== undefined && sealed.subject !== witness) throw ClaimErrors.wrongSubject(what, witness);
+  }
+  const relatives = (command.sealedRelatives ?? []).map((sealed) => sealed.subject);
+  if (relatives.some((subject) => parseDataSubject(subject)?.kind !== 'relative') || new Set(relatives).size !== relatives.length) {
+    throw ClaimErrors.wrongSubject('relative', 'relative:<a new uuid each>');
+  }
+}
+
+/** A retracted claim, or a duplicate, accepts nothing more (also checked by the edge before it seals). */
+export function refuseIfClosed(state: FiledClaim): void {
   if (state.status === 'retracted') throw ClaimErrors.retracted(state.id);
   if (state.status === 'duplicate') throw ClaimErrors.duplicate(state.id, state.duplicateOf);
 }

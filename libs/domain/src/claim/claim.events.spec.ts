@@ -19,7 +19,7 @@ describe('stored claim events', () => {
   it('the stored type names and their current schema versions never change', () => {
     expect(CLAIM_EVENT_VERSIONS).toEqual({
       ClaimFiled: 1,
-      TestimonyRecorded: 3,
+      TestimonyRecorded: 4,
       SourceAttached: 1,
       ReviewStarted: 1,
       VerificationRecorded: 1,
@@ -32,26 +32,35 @@ describe('stored claim events', () => {
       ClaimRetracted: 1,
       ClaimMarkedDuplicate: 1,
       ClaimLinkedToIncident: 1,
+      VictimDetailsRecorded: 1,
+      VictimFoundAlive: 1,
     });
-    expect(CLAIM_EVENT_TYPES).toHaveLength(14);
+    expect(CLAIM_EVENT_TYPES).toHaveLength(16);
   });
 
   it('reads a current event as it was stored', () => {
     const filed = event.filed();
     expect(claimEventFromStored('ClaimFiled', 1, filed.data)).toEqual(filed);
     const recorded = event.testimonyRecorded(filer, 't-1', sealedIdentity);
-    expect(claimEventFromStored('TestimonyRecorded', 3, recorded.data)).toEqual(recorded);
+    expect(claimEventFromStored('TestimonyRecorded', 4, recorded.data)).toEqual(recorded);
   });
 
-  it('reads a TestimonyRecorded v2 as v3, its identity still in plaintext', () => {
+  it('reads a TestimonyRecorded v3 (sealed identity, statement in the clear, no relatives) as v4, unchanged', () => {
+    const v3 = structuredClone(event.testimonyRecorded(filer, 't-1', sealedIdentity).data);
+    const stored = structuredClone(v3);
+    expect(claimEventFromStored('TestimonyRecorded', 3, stored)).toEqual({ type: 'TestimonyRecorded', schemaVersion: 4, data: v3 });
+    expect(stored).toEqual(v3);
+  });
+
+  it('reads a TestimonyRecorded v2 as v4, its identity still in plaintext', () => {
     const v2 = { ...storedV1, witness: { pseudonym: 'W-17' }, protected: { witnessIdentity: storedV1.witness.identity } };
-    expect(claimEventFromStored('TestimonyRecorded', 2, v2)).toEqual({ type: 'TestimonyRecorded', schemaVersion: 3, data: v2 });
+    expect(claimEventFromStored('TestimonyRecorded', 2, v2)).toEqual({ type: 'TestimonyRecorded', schemaVersion: 4, data: v2 });
   });
 
-  it('reads a TestimonyRecorded v1 as v3: the witness identity moves under protected', () => {
+  it('reads a TestimonyRecorded v1 as v4: the witness identity moves under protected', () => {
     expect(claimEventFromStored('TestimonyRecorded', 1, storedV1)).toEqual({
       type: 'TestimonyRecorded',
-      schemaVersion: 3,
+      schemaVersion: 4,
       data: {
         testimonyId: 't-1',
         witness: { pseudonym: 'W-17' },
@@ -90,8 +99,9 @@ describe('stored claim events', () => {
   });
 
   it.each([
-    ['TestimonyRecorded', 4],
+    ['TestimonyRecorded', 5],
     ['TestimonyRecorded', 0],
+    ['VictimFoundAlive', 2],
     ['ClaimFiled', 2],
     ['ClaimVerified', 0],
   ])('refuses %s schema version %i, which it does not know', (type, version) => {

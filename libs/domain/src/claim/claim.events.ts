@@ -1,5 +1,5 @@
 import type { Actor } from '../shared/actor.js';
-import type { ClaimDetails, ProtectedWitnessIdentity, SourceDetails, TestimonyDetails, WitnessIdentity } from './claim.types.js';
+import type { ClaimDetails, ProtectedWitnessIdentity, SealedData, SourceDetails, TestimonyDetails, WitnessIdentity } from './claim.types.js';
 import type { DisputeOutcome, Grade, Verdict } from './claim.vocabulary.js';
 
 /*
@@ -15,13 +15,35 @@ export interface ClaimFiled {
 
 export interface TestimonyRecorded {
   type: 'TestimonyRecorded';
-  schemaVersion: 3;
+  schemaVersion: 4;
   data: TestimonyDetails & {
     testimonyId: string;
     recordedBy: Actor;
-    /** Protected personal data, apart from everything else: sealed per witness since v3. */
-    protected: { witnessIdentity?: ProtectedWitnessIdentity };
+    /**
+     * Protected personal data, apart from everything else: the witness identity (sealed per
+     * witness since v3); since v4 also a statement marked sensitive (under the witness's key, and
+     * then absent from `statement`) and the relatives named, each under their own key.
+     */
+    protected: { witnessIdentity?: ProtectedWitnessIdentity; statement?: SealedData; relatives?: SealedData[] };
   };
+}
+
+/** Protected details about the victim (contacts, medical), sealed under `victim:<claimId>`. */
+export interface VictimDetailsRecorded {
+  type: 'VictimDetailsRecorded';
+  schemaVersion: 1;
+  data: { detailsId: string; recordedBy: Actor; protected: { victimDetails: SealedData } };
+}
+
+/**
+ * The person the claim is about is alive: the claim is closed (status `retracted`, out of the
+ * statistics and the review queue), the victim's name leaves the state, and the victim's sealed
+ * details are erased (PersonalDataErased on the victim's data-subject stream, in the same commit).
+ */
+export interface VictimFoundAlive {
+  type: 'VictimFoundAlive';
+  schemaVersion: 1;
+  data: { justification: string; by: Actor };
 }
 
 export interface SourceAttached {
@@ -112,14 +134,16 @@ export type ClaimEvent =
   | ReturnedToReview
   | ClaimRetracted
   | ClaimMarkedDuplicate
-  | ClaimLinkedToIncident;
+  | ClaimLinkedToIncident
+  | VictimDetailsRecorded
+  | VictimFoundAlive;
 
 export type ClaimEventType = ClaimEvent['type'];
 
 /** The schema version each type is written with today. */
 export const CLAIM_EVENT_VERSIONS: Readonly<Record<ClaimEventType, number>> = {
   ClaimFiled: 1,
-  TestimonyRecorded: 3,
+  TestimonyRecorded: 4,
   SourceAttached: 1,
   ReviewStarted: 1,
   VerificationRecorded: 1,
@@ -132,6 +156,8 @@ export const CLAIM_EVENT_VERSIONS: Readonly<Record<ClaimEventType, number>> = {
   ClaimRetracted: 1,
   ClaimMarkedDuplicate: 1,
   ClaimLinkedToIncident: 1,
+  VictimDetailsRecorded: 1,
+  VictimFoundAlive: 1,
 };
 
 export const CLAIM_EVENT_TYPES = Object.keys(CLAIM_EVENT_VERSIONS) as ClaimEventType[];
@@ -142,8 +168,9 @@ export function isClaimEventType(type: string): type is ClaimEventType {
 
 /**
  * TestimonyRecorded v1 kept the witness's identity inside `witness`. v2 moved it under
- * `protected`, so that it can be encrypted and erased on its own; v3 stores it sealed. Old events
- * are read as v3 (their identity still in plaintext); the stored bytes never change.
+ * `protected`, so that it can be encrypted and erased on its own; v3 stores it sealed; v4 adds
+ * relatives and a sealed statement under `protected`. Old events are read as v4 (v1 and v2 with
+ * their identity still in plaintext); the stored bytes never change.
  */
 export function upcastTestimonyRecordedV1(data: Record<string, unknown>): TestimonyRecorded['data'] {
   const { witness, ...rest } = data as { witness: { pseudonym: string; identity?: WitnessIdentity } } & Record<string, unknown>;
@@ -160,10 +187,11 @@ export function claimEventFromStored(type: string, schemaVersion: number, payloa
   if (!isClaimEventType(type)) throw new Error(`${type} is not a claim event`);
   const current = CLAIM_EVENT_VERSIONS[type];
   if (type === 'TestimonyRecorded' && schemaVersion === 1) {
-    return { type, schemaVersion: 3, data: upcastTestimonyRecordedV1(payload as Record<string, unknown>) };
+    return { type, schemaVersion: 4, data: upcastTestimonyRecordedV1(payload as Record<string, unknown>) };
   }
-  if (type === 'TestimonyRecorded' && schemaVersion === 2) {
-    return { type, schemaVersion: 3, data: payload as TestimonyRecorded['data'] };
+  // v2 and v3 are v4 without its new members: a statement in the clear, no relatives.
+  if (type === 'TestimonyRecorded' && (schemaVersion === 2 || schemaVersion === 3)) {
+    return { type, schemaVersion: 4, data: payload as TestimonyRecorded['data'] };
   }
   if (schemaVersion !== current) throw new Error(`${type} schema version ${schemaVersion} is unknown`);
   return { type, schemaVersion, data: payload } as ClaimEvent;

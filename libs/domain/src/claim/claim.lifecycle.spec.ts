@@ -89,7 +89,7 @@ describe('testimony and sources', () => {
       .then([
         {
           type: 'TestimonyRecorded',
-          schemaVersion: 3,
+          schemaVersion: 4,
           data: {
             testimonyId: 't-1',
             witness: { pseudonym: 'W-17' },
@@ -110,7 +110,7 @@ describe('testimony and sources', () => {
       .then([
         {
           type: 'TestimonyRecorded',
-          schemaVersion: 3,
+          schemaVersion: 4,
           data: {
             testimonyId: 't-1',
             witness: { pseudonym: 'W-17' },

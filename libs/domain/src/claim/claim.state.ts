@@ -24,11 +24,22 @@ export interface FiledClaim {
   /** Verifiers who approved since the claim last entered review. */
   approvals: readonly string[];
   disputes: readonly Dispute[];
+  /** Set by VictimFoundAlive: the claim is closed and the victim's name is no longer held. */
+  victimAlive?: true;
 }
 
 export type ClaimState = { exists: false } | FiledClaim;
 
 export const initialClaimState: ClaimState = { exists: false };
+
+/**
+ * The details without what names a living person: a victim found alive keeps sex, age group and
+ * the rest (what the claim said happened), never the name.
+ */
+export function withoutVictimName(details: ClaimDetails): ClaimDetails {
+  const { name: _name, ...victim } = details.victim;
+  return { ...details, victim };
+}
 
 /** Pure and total: replaying a stream gives the same state on any machine, in any year. */
 export function evolveClaim(state: ClaimState, event: ClaimEvent): ClaimState {
@@ -91,6 +102,10 @@ export function evolveClaim(state: ClaimState, event: ClaimEvent): ClaimState {
       return { ...state, status: 'duplicate', duplicateOf: event.data.survivorId };
     case 'ClaimLinkedToIncident':
       return { ...state, details: { ...state.details, incidentId: event.data.incidentId } };
+    case 'VictimDetailsRecorded':
+      return state; // sealed: nothing a rule or a reader sees
+    case 'VictimFoundAlive':
+      return { ...state, status: 'retracted', victimAlive: true, details: withoutVictimName(state.details) };
     default: {
       const unreachable: never = event;
       return unreachable;

@@ -77,13 +77,36 @@ export interface SealedData {
   tag: string;
 }
 
-/** Sealed since TestimonyRecorded v3; v1 and v2 events, read as v3, still carry it in plaintext. */
+/** Sealed since TestimonyRecorded v3; v1 and v2 events, read as v4, still carry it in plaintext. */
 export type ProtectedWitnessIdentity = SealedData | WitnessIdentity;
 
+/**
+ * A relative of the victim named in testimony: protected personal data, sealed as a whole under
+ * the relative's own key (`relative:<uuid>`), so that each can be erased alone.
+ */
+export interface Relative {
+  name: string;
+  /** To the victim, in the documenter's words (mother, brother, cousin…). */
+  relation: string;
+  contact?: string;
+  note?: string;
+}
+
+/** Protected details about the victim, sealed under `victim:<claimId>`. */
+export interface VictimProtectedDetails {
+  familyContact?: { name?: string; relation?: string; contact: string };
+  medical?: { injuries?: string; causeOfDeath?: string; hospitalRecord?: string };
+  note?: string;
+}
+
+/**
+ * `statement` is absent when the documenter marked it sensitive: it is then sealed under the
+ * witness's key (TestimonyRecorded v4 `protected.statement`).
+ */
 export interface TestimonyDetails {
   witness: { pseudonym: string };
   relation: WitnessRelation;
-  statement: string;
+  statement?: string;
   language: string;
   consent: ConsentScope;
 }

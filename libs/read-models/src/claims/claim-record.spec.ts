@@ -1,4 +1,4 @@
-import { claimFacts, deathInterval, foldClaimRecord, sameFacts, UnappliableClaimEvent, type ClaimRecord, type RecordedClaimEvent } from './claim-record.js';
+import { claimDocument, claimFacts, deathInterval, foldClaimRecord, sameFacts, UnappliableClaimEvent, type ClaimRecord, type RecordedClaimEvent } from './claim-record.js';
 
 const at = '2026-11-25T08:00:00.000Z';
 const actor = { id: 'u-doc', role: 'documenter' as const };
@@ -29,6 +29,36 @@ describe('the claim record read models fold', () => {
     expect(record.state.status).toBe('retracted');
     expect(JSON.stringify(record)).not.toContain('secret');
     expect(record.testimony).toEqual([expect.objectContaining({ witness: { pseudonym: 'W-1' }, recordedAt: at })]);
+  });
+
+  it('shows which subjects a testimony names and that its statement is sealed, never a sealed value', () => {
+    const sealed = (subject: string) => ({ alg: 'A256GCM', subject, iv: 'aXY=', ciphertext: 'c2VjcmV0', tag: 'dGFn' });
+    const relative = 'relative:11111111-1111-4111-8111-111111111111';
+    let record = foldClaimRecord(null, filed);
+    record = foldClaimRecord(
+      record,
+      event(2, 'TestimonyRecorded', { testimonyId: 't', witness: { pseudonym: 'W-1' }, relation: 'family', language: 'ar', consent: 'internal', recordedBy: actor, protected: { statement: sealed('witness:W-1'), relatives: [sealed(relative)] } }, 4),
+    );
+    expect(record.testimony).toEqual([
+      { testimonyId: 't', witness: { pseudonym: 'W-1' }, relation: 'family', language: 'ar', consent: 'internal', recordedBy: actor, statementSealed: true, relativeSubjects: [relative], recordedAt: at },
+    ]);
+    expect(JSON.stringify(record)).not.toContain('c2VjcmV0');
+    record = foldClaimRecord(record, event(3, 'VictimDetailsRecorded', { detailsId: 'd', recordedBy: actor, protected: { victimDetails: sealed('victim:c-1') } }));
+    expect(JSON.stringify(claimDocument(record))).not.toContain('c2VjcmV0');
+  });
+
+  it('shows a victim found alive without a name, now and at every earlier version', () => {
+    const named = { ...filed, payload: { ...filed.payload, victim: { name: { latin: 'Living Person' }, sex: 'female', ageGroup: 'child', civilianStatus: 'civilian' } } };
+    const before = foldClaimRecord(null, named);
+    expect(claimDocument(before).victim).toEqual({ name: { latin: 'Living Person' }, sex: 'female', ageGroup: 'child', civilianStatus: 'civilian' });
+    const after = foldClaimRecord(before, event(2, 'VictimFoundAlive', { justification: 'seen alive', by: actor }));
+    expect(after.state.status).toBe('retracted');
+    expect(claimFacts(after.state).status).toBe('retracted');
+    for (const document of [claimDocument(after), claimDocument(before, { victimAlive: true })]) {
+      expect(document).toMatchObject({ victimAlive: true, victim: { sex: 'female', ageGroup: 'child', civilianStatus: 'civilian' } });
+      expect(JSON.stringify(document)).not.toContain('Living Person');
+    }
+    expect(claimDocument(before)).not.toHaveProperty('victimAlive');
   });
 
   it('refuses an event before the filing, a gap in versions, and a second filing', () => {

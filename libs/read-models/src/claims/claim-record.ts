@@ -2,6 +2,7 @@ import {
   claimEventFromStored,
   evolveClaim,
   initialClaimState,
+  withoutVictimName,
   type ClaimEvent,
   type ClaimStatus,
   type FiledClaim,
@@ -87,8 +88,14 @@ export function foldClaimRecord(record: ClaimRecord | null, stored: RecordedClai
 function showChange(record: ClaimRecord, event: Exclude<ClaimEvent, { type: 'ClaimFiled' }>, at: string): void {
   switch (event.type) {
     case 'TestimonyRecorded': {
-      const { protected: _protected, ...testimony } = event.data;
-      record.testimony = [...record.testimony, { ...testimony, recordedAt: at }];
+      // Protected values never enter a read model: only which subjects hold some (for disclosure
+      // and erasure), and that a sensitive statement is sealed.
+      const { protected: sealed, ...testimony } = event.data;
+      const relatives = (sealed.relatives ?? []).map((value) => value.subject);
+      record.testimony = [
+        ...record.testimony,
+        { ...testimony, ...(sealed.statement ? { statementSealed: true } : {}), ...(relatives.length > 0 ? { relativeSubjects: relatives } : {}), recordedAt: at },
+      ];
       return;
     }
     case 'SourceAttached':
@@ -116,6 +123,8 @@ function showChange(record: ClaimRecord, event: Exclude<ClaimEvent, { type: 'Cla
     case 'ClaimRetracted':
     case 'ClaimMarkedDuplicate':
     case 'ClaimLinkedToIncident':
+    case 'VictimDetailsRecorded':
+    case 'VictimFoundAlive':
       return; // carried by the domain state
     default: {
       const unreachable: never = event;
@@ -124,15 +133,24 @@ function showChange(record: ClaimRecord, event: Exclude<ClaimEvent, { type: 'Cla
   }
 }
 
-/** The body of GET /claims/{id} (API.md "Reading claims"), for the live read model and for time travel alike. */
-export function claimDocument(record: Pick<ClaimRecord, 'state' | 'version' | 'testimony' | 'sources' | 'verifications' | 'disputes'>): Record<string, unknown> {
+/**
+ * The body of GET /claims/{id} (API.md "Reading claims"), for the live read model and for time
+ * travel alike. A victim found alive is shown without a name at every version (`victimAlive`:
+ * the claim as it stands now says so).
+ */
+export function claimDocument(
+  record: Pick<ClaimRecord, 'state' | 'version' | 'testimony' | 'sources' | 'verifications' | 'disputes'>,
+  options: { victimAlive?: boolean } = {},
+): Record<string, unknown> {
   const { state } = record;
+  const victimAlive = options.victimAlive === true || state.victimAlive === true;
   return {
     id: state.id,
     version: record.version,
     status: state.status,
     grade: state.grade,
-    victim: state.details.victim,
+    ...(victimAlive ? { victimAlive: true } : {}),
+    victim: victimAlive ? withoutVictimName(state.details).victim : state.details.victim,
     death: state.details.death,
     place: state.details.place,
     cause: state.details.cause,

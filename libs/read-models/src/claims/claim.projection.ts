@@ -6,6 +6,7 @@ import { UnappliableEventError, type Projection } from '../projection.js';
 import { claimFacts, foldClaimRecord, sameFacts, type ClaimFacts, type ClaimRecord, type DisputeView } from './claim-record.js';
 
 const CLAIM_STREAM_PREFIX = 'claim-';
+const NAME_CHANGES: ReadonlySet<string> = new Set(['ClaimFiled', 'ClaimAmended', 'VictimFoundAlive']);
 
 interface StoredRecordRow {
   id: string;
@@ -75,7 +76,8 @@ export class ClaimProjection implements Projection {
       }
       records.set(id, after);
       changed.add(id);
-      if (!nameKeys.has(id) || event.type === 'ClaimFiled' || event.type === 'ClaimAmended') nameKeys.set(id, nameSearchKey(after.state.details.victim.name));
+      // A victim found alive leaves the state without a name: search finds them no more.
+      if (!nameKeys.has(id) || NAME_CHANGES.has(event.type)) nameKeys.set(id, nameSearchKey(after.state.details.victim.name));
       const facts = claimFacts(after.state);
       const previous = currentFacts.get(id) ?? (before ? claimFacts(before.state) : null);
       currentFacts.set(id, facts);

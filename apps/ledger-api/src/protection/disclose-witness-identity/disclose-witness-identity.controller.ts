@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { claimEventFromStored, decideDataSubject, DomainError, witnessSubject, type ProtectedWitnessIdentity } from '@ledger/domain';
+import { claimEventFromStored, decideDataSubject, DomainError, protectedItem, witnessSubject, type ProtectedWitnessIdentity } from '@ledger/domain';
 import { LedgerReader } from '@ledger/event-store';
 import { plainJson, Roles } from '@ledger/http';
 import { isSealedValue, witnessIdentityAad } from '@ledger/proof';
@@ -46,7 +46,7 @@ export class DiscloseWitnessIdentityController {
     const subject = isSealedValue(identity) ? identity.subject : witnessSubject(pseudonym);
     let plaintext: unknown = identity;
     const outcome = await this.ledger.run(request, DataSubjectStream, subject, async ({ state, context }) => {
-      const events = decideDataSubject({ type: 'Disclose', subject, claimId, testimonyId, purpose }, state, context);
+      const events = decideDataSubject({ type: 'Disclose', subject, claimId, items: [protectedItem.witnessIdentity(testimonyId)], purpose }, state, context);
       // Opened while the subject's stream is locked: an erasure cannot slip in between.
       if (isSealedValue(identity)) plaintext = await this.vault.open(identity, witnessIdentityAad(identity.subject, testimonyId));
       return { events };

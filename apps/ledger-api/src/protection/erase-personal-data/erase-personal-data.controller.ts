@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Logger, Param, Post, Res, type OnApplicationBootstrap } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { decideDataSubject, DomainError } from '@ledger/domain';
+import { ApiBearerAuth, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { decideDataSubject, DomainError, parseDataSubject } from '@ledger/domain';
 import { plainJson, Roles } from '@ledger/http';
 import { DataKeyVault } from '@ledger/protection';
 import type { Response } from 'express';
@@ -10,8 +10,6 @@ import { CommandMeta, type CommandRequest } from '../../commands/command-request
 import { sendOutcome } from '../../commands/send-outcome.js';
 import { DataSubjectStream } from '../../streams/data-subject-stream.js';
 import { ErasePersonalDataDto } from './erase-personal-data.dto.js';
-
-const SUBJECT = /^witness:[^\s].{0,199}$/u;
 
 /**
  * Crypto-shredding (admin): `PersonalDataErased` is recorded, then the subject's data key is
@@ -34,13 +32,20 @@ export class ErasePersonalDataController implements OnApplicationBootstrap {
   @Post(':subject/erasure')
   @Roles('admin')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Erase a data subject’s protected data by destroying their key (crypto-shredding)',
+    description: 'Subjects: `witness:<pseudonym>`, `relative:<uuid>`, `victim:<claimId>`. Every hash and proof still verifies; 409 PERSONAL_DATA.ERASED the second time.',
+  })
+  @ApiParam({ name: 'subject', example: 'relative:3f0c1c2e-5b7a-4e8e-9d0a-1b2c3d4e5f60' })
   async erase(
     @Param('subject') subject: string,
     @Body() body: ErasePersonalDataDto,
     @CommandMeta() request: CommandRequest,
     @Res({ passthrough: true }) response: Response,
   ): Promise<Record<string, unknown>> {
-    if (!SUBJECT.test(subject)) throw new DomainError('DATA_SUBJECT.NOT_FOUND', 'not-found', 'No data subject has that name (e.g. witness:W-17).');
+    if (!parseDataSubject(subject)) {
+      throw new DomainError('DATA_SUBJECT.NOT_FOUND', 'not-found', 'No data subject has that name (witness:<pseudonym>, relative:<uuid>, victim:<claimId>).');
+    }
     const { reason } = plainJson(body);
     const outcome = await this.ledger.run(request, DataSubjectStream, subject, async ({ state, context }) => ({
       events: decideDataSubject({ type: 'Erase', subject, reason }, state, context),

@@ -50,8 +50,13 @@ function describe(event: ClaimEvent): Pick<TimelineEntry, 'summary' | 'changes'>
   switch (event.type) {
     case 'ClaimFiled':
       return { summary: `filed the claim (${event.data.cause}, ${event.data.perpetrator}, ${event.data.place.governorate})` };
-    case 'TestimonyRecorded':
-      return { summary: `recorded testimony of witness ${event.data.witness.pseudonym} (${event.data.relation}, consent: ${event.data.consent})` };
+    case 'TestimonyRecorded': {
+      const relatives = event.data.protected.relatives?.length ?? 0;
+      const sealed = [event.data.protected.statement ? 'statement sealed' : '', relatives > 0 ? `${relatives} relative(s) named, sealed` : ''].filter(Boolean);
+      return {
+        summary: `recorded testimony of witness ${event.data.witness.pseudonym} (${event.data.relation}, consent: ${event.data.consent}${sealed.map((s) => `; ${s}`).join('')})`,
+      };
+    }
     case 'SourceAttached':
       return { summary: `attached a ${event.data.type} from ${event.data.publisher} (reliability ${event.data.reliability})` };
     case 'ReviewStarted':
@@ -84,6 +89,10 @@ function describe(event: ClaimEvent): Pick<TimelineEntry, 'summary' | 'changes'>
       return { summary: `marked a duplicate of claim ${event.data.survivorId}` };
     case 'ClaimLinkedToIncident':
       return { summary: `linked to incident ${event.data.incidentId}` };
+    case 'VictimDetailsRecorded':
+      return { summary: `recorded protected details of the victim (sealed under ${event.data.protected.victimDetails.subject})` };
+    case 'VictimFoundAlive':
+      return { summary: `the victim was found alive: claim closed, name withdrawn from the read models, protected details erased` };
     default: {
       const unreachable: never = event;
       return { summary: String((unreachable as { type: string }).type) };

@@ -37,7 +37,8 @@ export class GetClaimHandler implements IQueryHandler<GetClaimQuery> {
 
   /**
    * Time travel: the claim's own stream folded up to a version, or up to the last event the
-   * ledger had recorded at that moment, by the same code the read model uses.
+   * ledger had recorded at that moment, by the same code the read model uses. A victim found alive
+   * later is shown without a name at every version.
    */
   private async replay(claimId: string, when: Exclude<GetClaimQuery['when'], { kind: 'now' }>): Promise<Record<string, unknown> | null> {
     const stream = await this.reader.streamRead(ClaimStream.id(claimId));
@@ -47,6 +48,7 @@ export class GetClaimHandler implements IQueryHandler<GetClaimQuery> {
       record = foldClaimRecord(record, event);
     }
     if (record === null || (when.kind === 'version' && record.version !== when.version)) return null;
-    return { ...claimDocument(record), recordedAt: record.updatedAt };
+    const victimAlive = stream.events.some((event) => event.type === 'VictimFoundAlive');
+    return { ...claimDocument(record, { victimAlive }), recordedAt: record.updatedAt };
   }
 }

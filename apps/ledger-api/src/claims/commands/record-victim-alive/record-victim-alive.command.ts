@@ -1,0 +1,4 @@
+import { ClaimCommand } from '../claim-command.js';
+import type { RecordVictimAliveDto } from './record-victim-alive.dto.js';
+
+export class RecordVictimAliveCommand extends ClaimCommand<RecordVictimAliveDto> {}
