@@ -4,5 +4,6 @@ export * from './incident/index.js';
 export * from './perpetrator/index.js';
 export * from './audit/index.js';
 export * from './names/index.js';
+export * from './duplicates/index.js';
 export * from './protection/index.js';
 export * from './export/index.js';

@@ -1,0 +1,2 @@
+export * from './duplicate-score.js';
+export * from './name-comparison.js';
