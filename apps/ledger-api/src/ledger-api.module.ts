@@ -4,9 +4,9 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConfigModule, LedgerConfig } from '@ledger/config';
-import { dataSourceOptions } from '@ledger/database';
+import { dataSourceOptions, OPERATIONS_PROVIDERS } from '@ledger/database';
 import { LedgerModule, LedgerSequencer } from '@ledger/event-store';
-import { AuthGuard, HEALTH_COMPONENTS, HealthController, rateLimiting, TokenVerifier, type HealthComponent } from '@ledger/http';
+import { AuthGuard, HEALTH_COMPONENTS, HealthController, MetricsController, rateLimiting, TokenVerifier, type HealthComponent } from '@ledger/http';
 import { KafkaHealth, LedgerPublisher } from '@ledger/messaging';
 import { DataKeyVault } from '@ledger/protection';
 import { ClaimView, ProjectionsModule, ProjectorModule, ProjectorService } from '@ledger/read-models';
@@ -112,6 +112,7 @@ export class LedgerApiModule implements OnModuleInit {
         ExportEvidenceController,
         LedgerController,
         HealthController,
+        MetricsController,
       ],
       providers: [
         AggregateLedger,
@@ -138,6 +139,7 @@ export class LedgerApiModule implements OnModuleInit {
         EvidenceExporter,
         TokenVerifier,
         { provide: APP_GUARD, useClass: AuthGuard },
+        ...OPERATIONS_PROVIDERS,
         ...rateLimiting(config),
         // Without Kafka there is nothing to publish to: projections read the sequenced log in process.
         ...(config.usesKafka ? [LedgerPublisher, KafkaHealth] : []),

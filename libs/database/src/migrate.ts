@@ -46,6 +46,8 @@ async function grantApplicationRole(owner: DataSource, config: LedgerConfig): Pr
   if (!appRole || appRole === ownerRole) return;
   const role = quoteIdent(appRole);
   await owner.query(`GRANT USAGE ON SCHEMA public TO ${role}`);
+  // Readiness (GET /health/ready) checks that every migration of the build is applied.
+  await owner.query(`GRANT SELECT ON migrations TO ${role}`);
   for (const table of LEDGER_TABLES) {
     await owner.query(`REVOKE ALL ON ${table} FROM ${role}`);
     await owner.query(`GRANT SELECT, INSERT ON ${table} TO ${role}`);

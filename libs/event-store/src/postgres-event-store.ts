@@ -128,7 +128,7 @@ function toStreamRead(streamId: string, rows: StoredRow[]): StreamRead {
 @Injectable()
 export class PostgresEventStore extends EventStore {
   private readonly logger = new Logger(PostgresEventStore.name);
-  private readonly appendListeners: Array<() => void> = [];
+  private readonly appendListeners: Array<(types: readonly string[]) => void> = [];
   private readonly pool: PgPool;
 
   constructor(
@@ -141,8 +141,8 @@ export class PostgresEventStore extends EventStore {
     this.pool = (dataSource.driver as unknown as { master: PgPool }).master;
   }
 
-  /** Called after every commit that appended events (the sequencer's doorbell). */
-  onAppended(listener: () => void): void {
+  /** Called after every command's commit with the types of the events it appended (the sequencer's doorbell, metrics). */
+  onAppended(listener: (types: readonly string[]) => void): void {
     this.appendListeners.push(listener);
   }
 
@@ -196,7 +196,8 @@ export class PostgresEventStore extends EventStore {
       const response = await command.decide(tx);
       await client.query(`${this.insertSql(client, tx.pending, command, response)};COMMIT`);
       inTransaction = false;
-      for (const listener of this.appendListeners) listener();
+      const types = tx.pending.map((row) => row.type);
+      for (const listener of this.appendListeners) listener(types);
       return { response, status: command.status, replayed: false };
     } catch (error) {
       if (inTransaction) {

@@ -6,17 +6,22 @@ import type { Server } from 'node:http';
 import helmet from 'helmet';
 import { assertEveryRouteDeclaresAccess } from './auth/route-access.js';
 import { ijsonBody } from './ijson-body.js';
+import { LedgerMetrics } from './metrics/ledger-metrics.js';
+import { HandledRequests, observeRequests } from './observe-requests.js';
 import { ProblemFilter } from './problem.filter.js';
 import { ledgerValidationPipe } from './validation.js';
 
 /**
- * What every HTTP app of the ledger shares: security headers, I-JSON bodies, problem+json errors,
- * strict DTOs, /docs. CORS stays off: no browser on another origin may call the ledger.
+ * What every HTTP app of the ledger shares: correlation ids, access logs and HTTP metrics, security
+ * headers, I-JSON bodies, problem+json errors, strict DTOs, /docs. CORS stays off: no browser on
+ * another origin may call the ledger.
  */
 export function configureHttpApp(app: INestApplication, title: string): void {
   assertEveryRouteDeclaresAccess(app);
+  app.use(observeRequests(optionalMetrics(app)));
   app.use(helmet());
   app.use(...ijsonBody());
+  app.useGlobalInterceptors(new HandledRequests());
   app.useGlobalFilters(new ProblemFilter());
   app.useGlobalPipes(ledgerValidationPipe());
   const express = app.getHttpAdapter().getInstance() as { disable(setting: string): void };
@@ -35,6 +40,15 @@ export function configureHttpApp(app: INestApplication, title: string): void {
     schemas: { ...document.components?.schemas, ...validationSchemas() },
   };
   SwaggerModule.setup('docs', app, document);
+}
+
+/** The app's metrics, when it keeps any (an app built without LedgerMetrics still logs requests). */
+function optionalMetrics(app: INestApplication): LedgerMetrics | undefined {
+  try {
+    return app.get(LedgerMetrics, { strict: false });
+  } catch {
+    return undefined;
+  }
 }
 
 /**

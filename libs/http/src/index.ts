@@ -7,3 +7,6 @@ export * from './health/health.controller.js';
 export * from './http-app.js';
 export * from './process.js';
 export * from './rate-limit.js';
+export * from './request-context.js';
+export * from './observe-requests.js';
+export * from './metrics/index.js';

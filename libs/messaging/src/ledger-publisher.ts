@@ -26,6 +26,7 @@ export class LedgerPublisher implements OnApplicationBootstrap, OnApplicationShu
   private loop: Promise<void> | null = null;
   private readonly doorbell = new Doorbell();
   private lastError: string | null = null;
+  private failures = 0;
   private lease: LeaderLease;
   private published: number | null = null;
 
@@ -60,6 +61,11 @@ export class LedgerPublisher implements OnApplicationBootstrap, OnApplicationShu
     return this.lastError;
   }
 
+  /** Attempts to publish that failed since start (Kafka, the topic or the database): a metric. */
+  get failedAttempts(): number {
+    return this.failures;
+  }
+
   private async run(): Promise<void> {
     let backoff = 200;
     while (this.running) {
@@ -75,6 +81,7 @@ export class LedgerPublisher implements OnApplicationBootstrap, OnApplicationShu
         if (sent === 0) await this.doorbell.wait(IDLE_POLL_MS);
       } catch (error) {
         this.lastError = error instanceof Error ? error.message : String(error);
+        this.failures += 1;
         this.logger.warn(`publishing paused, retrying in ${backoff} ms: ${this.lastError}`);
         await this.producer?.disconnect().catch(() => undefined);
         this.producer = null;

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { CommandContext } from '@ledger/domain';
 import type { AuthenticatedRequest } from '@ledger/http';
-import { ProblemException } from '@ledger/http';
+import { currentCorrelationId, ProblemException } from '@ledger/http';
 import { canonicalize } from '@ledger/proof';
 import type { Request } from 'express';
 
@@ -34,7 +34,8 @@ export function readCommandRequest(request: Request & AuthenticatedRequest): Com
   const actor = request.actor;
   if (!actor) throw new Error('command routes must declare @Roles');
   const commandId = uuidHeader(request, 'idempotency-key') ?? randomUUID();
-  const correlationId = uuidHeader(request, 'x-correlation-id') ?? commandId;
+  // The id the HTTP edge gave the request (echoed in X-Correlation-Id and in its log lines).
+  const correlationId = uuidHeader(request, 'x-correlation-id') ?? currentCorrelationId() ?? commandId;
   const route = `${request.method} ${request.baseUrl}${request.path}`;
   const requestHash = createHash('sha256')
     .update(canonicalize({ route, actor, body: (request.body as unknown) ?? null }), 'utf8')

@@ -1,0 +1,3 @@
+export * from './ledger-metrics.js';
+export * from './metrics.controller.js';
+export * from './scrape-snapshot.js';
