@@ -4,6 +4,7 @@ import { Clock, IdGenerator, type CommandContext } from '@ledger/domain';
 import { canonicalize } from '@ledger/proof';
 import { DataSource } from 'typeorm';
 import { parseEnvelope, type HashedEnvelope } from './envelope.js';
+import { sqlLiteral } from './sql-literal.js';
 import {
   EventStore,
   IdempotencyConflictError,
@@ -35,7 +36,6 @@ interface PendingRow {
 /** A connection checked out of the pool, as node-postgres gives it. */
 interface PgClient {
   query<Row = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: Row[] }>;
-  escapeLiteral(text: string): string;
   release(error?: Error | boolean): void;
 }
 
@@ -167,7 +167,7 @@ export class PostgresEventStore extends EventStore {
     let broken: Error | undefined;
     try {
       const streams = [...new Set(command.streamIds)].sort();
-      const literal = (text: string): string => client.escapeLiteral(text);
+      const literal = sqlLiteral;
       // One simple-protocol batch: BEGIN, the locks in sorted order before any write, then the
       // command's earlier answer and the locked streams, read by a statement that starts (and
       // takes its snapshot) only once every lock is held.
@@ -194,7 +194,7 @@ export class PostgresEventStore extends EventStore {
       for (const row of rows) locked.get(row.s as string)?.push({ canonical: row.a, hash: row.b, version: row.n });
       const tx = new PostgresLedgerTransaction(client, command.context, locked, this.clock, this.ids);
       const response = await command.decide(tx);
-      await client.query(`${this.insertSql(client, tx.pending, command, response)};COMMIT`);
+      await client.query(`${this.insertSql(tx.pending, command, response)};COMMIT`);
       inTransaction = false;
       const types = tx.pending.map((row) => row.type);
       for (const listener of this.appendListeners) listener(types);
@@ -216,8 +216,8 @@ export class PostgresEventStore extends EventStore {
    * that COMMIT can ride in the same round trip. A command that changes nothing (already linked,
    * say) is still recorded: its retry must replay.
    */
-  private insertSql<R extends CommandResponse>(client: PgClient, rows: PendingRow[], command: CommandExecution<R>, response: R): string {
-    const text = (value: string | null): string => (value === null ? 'NULL' : client.escapeLiteral(value));
+  private insertSql<R extends CommandResponse>(rows: PendingRow[], command: CommandExecution<R>, response: R): string {
+    const text = (value: string | null): string => (value === null ? 'NULL' : sqlLiteral(value));
     const commandId = text(command.context.commandId);
     const record = `INSERT INTO ledger_commands (command_id, request_hash, status, response) VALUES (${commandId}::uuid, ${text(command.requestHash)}, ${Number(command.status)}, ${text(JSON.stringify(response))}::jsonb)`;
     if (rows.length === 0) return record;

@@ -24,16 +24,26 @@ export class CanonicalizationError extends Error {
  * rejected instead, because a hash over a quietly altered value proves nothing.
  */
 export function canonicalize(value: unknown): string {
-  return serialize(value, '', []);
+  return serialize(value, [], []);
 }
 
-function serialize(value: unknown, path: string, ancestors: object[]): string {
+/**
+ * Where the serializer is, as JSON Pointer segments: the path string is only built for an error,
+ * so canonicalizing a ledger batch (thousands of envelopes) builds none.
+ */
+type Segments = Array<string | number>;
+
+function pathOf(segments: Segments): string {
+  return segments.map((s) => `/${typeof s === 'number' ? s : escapePointerSegment(s)}`).join('');
+}
+
+function serialize(value: unknown, at: Segments, ancestors: object[]): string {
   switch (typeof value) {
     case 'string':
-      return serializeString(value, path);
+      return serializeString(value, at);
     case 'number':
       if (!Number.isFinite(value)) {
-        throw new CanonicalizationError(`${String(value)} is not a JSON number`, path);
+        throw new CanonicalizationError(`${String(value)} is not a JSON number`, pathOf(at));
       }
       // ECMAScript Number::toString, which RFC 8785 §3.2.2.3 adopts; String(-0) is "0".
       return String(value);
@@ -41,57 +51,60 @@ function serialize(value: unknown, path: string, ancestors: object[]): string {
       return value ? 'true' : 'false';
     case 'object':
       if (value === null) return 'null';
-      return serializeContainer(value, path, ancestors);
+      return serializeContainer(value, at, ancestors);
     default:
-      throw new CanonicalizationError(`a ${typeof value} has no JSON form`, path);
+      throw new CanonicalizationError(`a ${typeof value} has no JSON form`, pathOf(at));
   }
 }
 
-function serializeString(text: string, path: string): string {
+function serializeString(text: string, at: Segments): string {
   const lone = loneSurrogateIndex(text);
   if (lone >= 0) {
-    throw new CanonicalizationError(`string holds an unpaired surrogate at index ${lone}`, path);
+    throw new CanonicalizationError(`string holds an unpaired surrogate at index ${lone}`, pathOf(at));
   }
   // For well-formed strings JSON.stringify escapes exactly what RFC 8785 §3.2.2.2 requires.
   return JSON.stringify(text);
 }
 
-function serializeContainer(value: object, path: string, ancestors: object[]): string {
+function serializeContainer(value: object, at: Segments, ancestors: object[]): string {
   if (ancestors.includes(value)) {
-    throw new CanonicalizationError('value refers to itself', path);
+    throw new CanonicalizationError('value refers to itself', pathOf(at));
   }
   ancestors.push(value);
   const text = Array.isArray(value)
-    ? serializeArray(value, path, ancestors)
-    : serializeObject(value, path, ancestors);
+    ? serializeArray(value, at, ancestors)
+    : serializeObject(value, at, ancestors);
   ancestors.pop();
   return text;
 }
 
-function serializeArray(items: readonly unknown[], path: string, ancestors: object[]): string {
+function serializeArray(items: readonly unknown[], at: Segments, ancestors: object[]): string {
   const parts: string[] = [];
   for (let i = 0; i < items.length; i++) {
-    if (!(i in items)) throw new CanonicalizationError('array has a hole', `${path}/${i}`);
-    parts.push(serialize(items[i], `${path}/${i}`, ancestors));
+    at.push(i);
+    if (!(i in items)) throw new CanonicalizationError('array has a hole', pathOf(at));
+    parts.push(serialize(items[i], at, ancestors));
+    at.pop();
   }
   return `[${parts.join(',')}]`;
 }
 
-function serializeObject(value: object, path: string, ancestors: object[]): string {
+function serializeObject(value: object, at: Segments, ancestors: object[]): string {
   if (!isPlainObject(value)) {
     const kind = value.constructor?.name ?? 'object';
-    throw new CanonicalizationError(`a ${kind} is not a plain JSON object`, path);
+    throw new CanonicalizationError(`a ${kind} is not a plain JSON object`, pathOf(at));
   }
   if (Object.getOwnPropertySymbols(value).length > 0) {
-    throw new CanonicalizationError('object has symbol keys', path);
+    throw new CanonicalizationError('object has symbol keys', pathOf(at));
   }
   const record = value as Record<string, unknown>;
   // Default sort compares UTF-16 code units, which is the order RFC 8785 §3.2.3 prescribes.
   const names = Object.keys(record).sort();
   const parts: string[] = [];
   for (const name of names) {
-    const memberPath = `${path}/${escapePointerSegment(name)}`;
-    parts.push(`${serializeString(name, memberPath)}:${serialize(record[name], memberPath, ancestors)}`);
+    at.push(name);
+    parts.push(`${serializeString(name, at)}:${serialize(record[name], at, ancestors)}`);
+    at.pop();
   }
   return `{${parts.join(',')}}`;
 }
