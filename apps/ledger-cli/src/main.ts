@@ -29,6 +29,11 @@ async function main(argv: string[]): Promise<number> {
       const { statsCommand } = await import('./commands/stats.command.js');
       return statsCommand(args, process.env, process);
     }
+    case 'import': {
+      quietLibraryLogs(await import('@nestjs/common'));
+      const { importCommand } = await import('./commands/import.command.js');
+      return importCommand(args, process.env, process);
+    }
     case 'replay': {
       quietLibraryLogs(await import('@nestjs/common'));
       const { replayCommand } = await import('./commands/replay.command.js');

@@ -32,6 +32,13 @@ export const REPLAY_USAGE = `replay <projection> --actor <opaque user id> [--rol
       one, compares row counts and checksums per table, swaps them only with --swap, and records
       the replay in the ledger. Exit 0 when they match (or were swapped), 1 when they differ.`;
 
+export const IMPORT_USAGE = `import --format vdc|gaza|csv [--mapping <file>] --actor <opaque user id> [--report <file>] [--batch-size <n>] [--concurrency <n>] [--dry-run] [--show-mapping] [--json] <file>
+      Files every row of a casualty list as a claim (ClaimFiled + SourceAttached with the file's
+      SHA-256), in transactions of --batch-size claims (1000), by the actor as documenter. Rows that
+      are not claims go to the report (JSON Lines, default ./<file>.rejected.jsonl) with reasons.
+      Re-running the same file files only what is missing. Exit 0 when the file was read to the end
+      (rejections included), 1 when the import failed, 130 when interrupted. docs/IMPORT.md.`;
+
 export const ROTATE_USAGE = `rotate-master-key
       Rewraps every witness data key under LEDGER_MASTER_KEY (the new master key), opening them with
       LEDGER_MASTER_KEY_PREVIOUS (the old one). The ledger is not rewritten.`;
@@ -45,4 +52,5 @@ commands:
   ${VERIFY_BUNDLE_USAGE}
   ${STATS_USAGE}
   ${REPLAY_USAGE}
+  ${IMPORT_USAGE}
   ${ROTATE_USAGE}`;
