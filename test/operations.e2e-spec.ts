@@ -4,7 +4,7 @@ import type { LedgerConfig } from '@ledger/config';
 import { routeAccess, TokenVerifier } from '@ledger/http';
 import pg from 'pg';
 import { claimBody } from './fixtures/claims.js';
-import { exited, freePort, spawnLedger } from './support/ledger-process.js';
+import { exited, freePort, spawnLedger, spawnProjector } from './support/ledger-process.js';
 import { startLedgerApi, type TestApp } from './support/test-app.js';
 import { eventually, freshTestLedger } from './support/test-ledger.js';
 
@@ -309,4 +309,62 @@ describe('operations: structured logs carry the correlation id', () => {
     expect(logs).not.toContain(rs256);
     expect(logs).not.toContain(id);
   }, 60000);
+});
+
+/** Kafka is optional: without it, and in the standalone projector, the metrics that need it are absent. */
+describe('operations: without Kafka, and in the standalone projector', () => {
+  let config: LedgerConfig;
+  let api: TestApp;
+  let projector: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    config = await freshTestLedger('operations_embedded', { KAFKA_BROKERS: '' });
+    expect(config.usesKafka).toBe(false);
+    api = await startLedgerApi(config);
+  }, 60000);
+
+  afterAll(async () => {
+    if (projector && projector.exitCode === null) {
+      projector.kill('SIGTERM');
+      await exited(projector);
+    }
+    await api?.close();
+  });
+
+  const scrape = async (url: string): Promise<Sample[]> => {
+    const response = await fetch(`${url}/metrics`);
+    expect(response.status).toBe(200);
+    return parseExposition(await response.text()).samples;
+  };
+
+  it('the API on the in-process feed: no publisher or Kafka metric, and projection lag still drains to 0', async () => {
+    const filed = await fetch(`${api.url}/claims`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${api.token('u-doc-embedded', 'documenter')}`, 'content-type': 'application/json' },
+      body: JSON.stringify(claimBody(11)),
+    });
+    expect(filed.status).toBe(201);
+    const samples = await eventually(async () => {
+      const current = await scrape(api.url);
+      const lags = current.filter((s) => s.name === 'ledger_projection_lag_events');
+      return (valueOf(current, 'ledger_head_seq') ?? 0) >= 1 && lags.length >= 2 && lags.every((s) => s.value === 0) ? current : undefined;
+    }, 'the in-process feed to catch up');
+    expect(samples.some((s) => /^ledger_(publisher|kafka)_/.test(s.name))).toBe(false);
+    expect(valueOf(samples, 'ledger_events_appended_total', { type: 'ClaimFiled' })).toBe(1);
+    const ready = (await (await fetch(`${api.url}/health/ready`)).json()) as { info: Record<string, unknown> };
+    expect(Object.keys(ready.info).sort()).toEqual(['migrations', 'postgres', 'projector', 'sequencer']);
+  });
+
+  it('the built projector serves /health/live, /health/ready and /metrics with the projection lag', async () => {
+    const port = await freePort();
+    projector = await spawnProjector(config, port);
+    const url = `http://127.0.0.1:${port}`;
+    expect((await fetch(`${url}/health/live`)).status).toBe(200);
+    await eventually(async () => ((await fetch(`${url}/health/ready`)).status === 200 ? true : undefined), 'the projector to be ready');
+    const samples = await scrape(url);
+    expect(samples.filter((s) => s.name === 'ledger_projection_lag_events').map((s) => s.labels.projection)).toEqual(expect.arrayContaining(['claims', 'incidents']));
+    expect(valueOf(samples, 'ledger_status_up')).toBe(1);
+    // It appends nothing and publishes nothing: those metrics are not there at all.
+    expect(samples.some((s) => /^ledger_(publisher|kafka|events_appended)_/.test(s.name))).toBe(false);
+  }, 90000);
 });
