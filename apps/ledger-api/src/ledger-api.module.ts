@@ -14,6 +14,7 @@ import { FileClaimController } from './claims/commands/file-claim/file-claim.con
 import { FileClaimHandler } from './claims/commands/file-claim/file-claim.handler.js';
 import { ClaimHistoryController } from './claims/queries/claim-history/claim-history.controller.js';
 import { GetClaimController } from './claims/queries/get-claim/get-claim.controller.js';
+import { PossibleDuplicatesController } from './claims/queries/possible-duplicates/possible-duplicates.controller.js';
 import { GetClaimHandler } from './claims/queries/get-claim/get-claim.handler.js';
 import { ClaimSearch } from './claims/queries/search-claims/claim-search.js';
 import { SearchClaimsController } from './claims/queries/search-claims/search-claims.controller.js';
@@ -99,6 +100,7 @@ export class LedgerApiModule implements OnModuleInit {
         PerpetratorsController,
         SearchClaimsController,
         GetClaimController,
+        PossibleDuplicatesController,
         ClaimHistoryController,
         IncidentsController,
         CasualtyStatsController,

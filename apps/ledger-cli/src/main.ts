@@ -29,6 +29,10 @@ async function main(argv: string[]): Promise<number> {
       const { statsCommand } = await import('./commands/stats.command.js');
       return statsCommand(args, process.env, process);
     }
+    case 'duplicates': {
+      const { duplicatesCommand } = await import('./commands/duplicates.command.js');
+      return duplicatesCommand(args, process.env, process);
+    }
     case 'import': {
       quietLibraryLogs(await import('@nestjs/common'));
       const { importCommand } = await import('./commands/import.command.js');

@@ -27,6 +27,11 @@ export const STATS_USAGE = `stats [--at-seq <n>] [--group-by <dim,...>] [--statu
       Dimensions: perpetrator, month, year, governorate, cause, age-group, sex, protected-role,
       civilian-status, incident.`;
 
+export const DUPLICATES_USAGE = `duplicates [--min-score <0..1>] [--format csv|jsonl] [--out <file>]
+      Lists every pair of claims that may be about one person (the claims read model, each pair
+      once, claim_a filed before claim_b) with its score (default at least 0.8) and the reasons,
+      as GET /claims/{id}/possible-duplicates scores them; written as found. docs/DUPLICATES.md.`;
+
 export const REPLAY_USAGE = `replay <projection> --actor <opaque user id> [--role auditor|admin] [--swap] [--json]
       Rebuilds a read model (claims, incidents) from the start of the Kafka topic beside the live
       one, compares row counts and checksums per table, swaps them only with --swap, and records
@@ -51,6 +56,7 @@ commands:
   ${VERIFY_USAGE}
   ${VERIFY_BUNDLE_USAGE}
   ${STATS_USAGE}
+  ${DUPLICATES_USAGE}
   ${REPLAY_USAGE}
   ${IMPORT_USAGE}
   ${ROTATE_USAGE}`;

@@ -2,6 +2,7 @@ export * from './checkpoints/projection-checkpoint.entity.js';
 export * from './claims/claim-record.js';
 export * from './claims/claim-view.entity.js';
 export * from './claims/claim.projection.js';
+export * from './duplicates/duplicate-candidates.js';
 export * from './feed-event.js';
 export * from './incidents/incident-view.entity.js';
 export * from './incidents/incident.projection.js';

@@ -1,2 +1,3 @@
+export * from './duplicate-pairs.js';
 export * from './duplicate-score.js';
 export * from './name-comparison.js';
