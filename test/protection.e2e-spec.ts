@@ -60,7 +60,7 @@ describe('protection of witness identities', () => {
 
   it('stores the identity sealed under the witness key: no plaintext in the ledger or the read model', async () => {
     const { rows } = await db.query(`SELECT canonical, canonical::jsonb -> 'payload' AS payload, canonical::jsonb ->> 'schemaVersion' AS v FROM ledger_events WHERE type = 'TestimonyRecorded'`);
-    expect(rows[0].v).toBe('3');
+    expect(rows[0].v).toBe('4');
     expect(rows[0].payload.protected.witnessIdentity).toEqual({
       alg: 'A256GCM',
       subject: 'witness:W-117',
@@ -87,7 +87,13 @@ describe('protection of witness identities', () => {
     expect(disclosed.body.witnessIdentity).toEqual({ name: NAME, contact: CONTACT });
     const events = await db.query(`SELECT canonical::jsonb AS e FROM ledger_events WHERE type = 'ProtectedDataDisclosed'`);
     expect(events.rows.map((r) => r.e.payload)).toEqual([
-      { subject: 'witness:W-117', claimId, testimonyId, purpose: 'court order 2026/117', disclosedTo: { id: 'u-legal-p', role: 'legal' } },
+      {
+        subject: 'witness:W-117',
+        claimId,
+        items: [`testimony/${testimonyId}/witness-identity`],
+        purpose: 'court order 2026/117',
+        disclosedTo: { id: 'u-legal-p', role: 'legal' },
+      },
     ]);
     expect(events.rows[0].e.streamId).toMatch(/^data-subject-[0-9a-f]{32}$/);
     expect((await legal.post(`/claims/${claimId}/testimony/00000000-0000-4000-8000-000000000000/witness-identity/disclosures`, { purpose: 'x' })).status).toBe(404);
