@@ -6,7 +6,8 @@ const { compilerOptions } = require('./tsconfig.json');
 const common = {
   moduleFileExtensions: ['js', 'json', 'ts'],
   rootDir: '.',
-  testEnvironment: 'node',
+  // Node's, closing the embedded databases a file opened after its last hook.
+  testEnvironment: '<rootDir>/test/support/ledger-test-environment.cjs',
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   moduleNameMapper: {
@@ -15,6 +16,12 @@ const common = {
   },
 };
 
+/**
+ * End-to-end files that run once: those about the Kafka feed itself (full stack only), and the
+ * one that starts the built ledger with nothing configured (embedded by definition).
+ */
+const RUN_ONCE = ['/test/claims\\.e2e-spec\\.ts$', '/test/read-side\\.e2e-spec\\.ts$', '/test/embedded-default\\.e2e-spec\\.ts$'];
+
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
@@ -22,6 +29,15 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts', '<rootDir>/test/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+    },
+    {
+      // The same end-to-end files again on the embedded default (PGlite, in-process feed, no Kafka).
+      ...common,
+      displayName: 'embedded',
+      testMatch: ['<rootDir>/test/*.e2e-spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', ...RUN_ONCE],
+      testEnvironmentOptions: { ledgerMode: 'embedded' },
       globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
     {

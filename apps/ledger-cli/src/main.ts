@@ -8,7 +8,38 @@ import { UsageError } from './usage-error.js';
 /** Commands that load no decorated (Nest or TypeORM) class, and so no reflect-metadata. */
 const WITHOUT_DECORATORS: ReadonlySet<string | undefined> = new Set(['verify-bundle', 'help', '--help', undefined]);
 
+/** Commands that use no database: they never start the embedded one. */
+const WITHOUT_DATABASE: ReadonlySet<string | undefined> = new Set(['token', 'verify-bundle', 'help', '--help', undefined]);
+
+/**
+ * With no DATABASE_URL, commands run against the embedded ledger in LEDGER_DATA_DIR (default
+ * ./data), as `npm start` does: its database is opened for the command and closed after it.
+ */
 async function main(argv: string[]): Promise<number> {
+  const command = argv[0];
+  if (WITHOUT_DATABASE.has(command)) {
+    if (command === 'token') {
+      await import('reflect-metadata');
+      (await import('@ledger/database')).useKeptDevelopmentSecrets(process.env);
+    }
+    return run(argv);
+  }
+  await import('reflect-metadata');
+  const [database, config, nest] = await Promise.all([import('@ledger/database'), import('@ledger/config'), import('@nestjs/common')]);
+  const embedded = await database.startEmbeddedDefault(process.env);
+  try {
+    if (embedded) {
+      // A data directory no server has opened yet is a ledger like any other: migrate it first.
+      quietLibraryLogs(nest);
+      await database.migrate(config.loadConfig());
+    }
+    return await run(argv);
+  } finally {
+    await embedded?.close();
+  }
+}
+
+async function run(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   // Decorator metadata must be in place before any Nest or TypeORM class is defined.
   if (!WITHOUT_DECORATORS.has(command)) await import('reflect-metadata');

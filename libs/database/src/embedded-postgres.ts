@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { PGliteServer } from './pglite-server.js';
 
 /** Where an embedded ledger keeps its database when LEDGER_DATA_DIR is not set. */
 export const DEFAULT_DATA_DIR = './data';
@@ -27,8 +27,9 @@ export interface EmbeddedPostgres {
 }
 
 /**
- * PostgreSQL inside this process (PGlite, with pg_trgm), served over a socket so that `pg` and
- * TypeORM use it exactly as they use a server: same SQL, same migrations. The socket is a Unix
+ * PostgreSQL inside this process (PGlite, with pg_trgm), served over a socket (pglite-socket's
+ * protocol handler, our session queue) so that `pg` and TypeORM use it exactly as they use a
+ * server: same SQL, same migrations. The socket is a Unix
  * socket in the data directory (mode 0700) where the path allows, else loopback TCP. PGlite is
  * one database session shared by every connection: the data directory is locked to this process.
  */
@@ -46,21 +47,15 @@ export async function startEmbeddedPostgres(options: { dataDir: string } | { mem
       chmodSync(socketDir, 0o700);
       rmSync(socketFile, { force: true });
     }
-    const server = new PGLiteSocketServer({
-      db,
-      maxConnections: MAX_CONNECTIONS,
-      ...(useSocket ? { path: socketFile } : { host: '127.0.0.1', port: 0 }),
-    });
-    await server.start();
-    const url = useSocket
-      ? `postgres://postgres@localhost/postgres?host=${encodeURIComponent(socketDir)}`
-      : `postgres://postgres@${server.getServerConn()}/postgres`;
+    const server = new PGliteServer(db, MAX_CONNECTIONS);
+    const address = await server.listen(useSocket ? socketFile : undefined);
+    const url = useSocket ? `postgres://postgres@localhost/postgres?host=${encodeURIComponent(socketDir)}` : `postgres://postgres@${address}/postgres`;
     const pglite = db;
     return {
       url,
       dataDir,
       async close() {
-        await server.stop();
+        await server.close();
         await pglite.close();
         releaseLock();
       },
@@ -71,6 +66,9 @@ export async function startEmbeddedPostgres(options: { dataDir: string } | { mem
     throw error;
   }
 }
+
+/** Lock files this process holds. */
+const lockedHere = new Set<string>();
 
 export class DataDirectoryInUseError extends Error {
   override readonly name = 'DataDirectoryInUseError';
@@ -88,11 +86,17 @@ function lockDataDirectory(dataDir: string): () => void {
       const fd = openSync(lockFile, 'wx', 0o600);
       writeFileSync(fd, `${process.pid}\n`);
       closeSync(fd);
-      return () => rmSync(lockFile, { force: true });
+      lockedHere.add(lockFile);
+      return () => {
+        lockedHere.delete(lockFile);
+        rmSync(lockFile, { force: true });
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(lockFile, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isRunning(holder)) {
+      // Our own pid in a lock we did not take is an earlier life's (a container restarts as pid 1).
+      const held = holder === process.pid ? lockedHere.has(lockFile) : Number.isInteger(holder) && holder > 0 && isRunning(holder);
+      if (held) {
         throw new DataDirectoryInUseError(
           `the embedded ledger in ${dataDir} is in use by process ${holder}: stop it first (one process per data directory), or use its HTTP API`,
         );
@@ -130,19 +134,28 @@ export async function startEmbeddedDefault(env: NodeJS.ProcessEnv): Promise<Embe
   if (env.DATABASE_URL) return null;
   const dataDir = resolve(env.LEDGER_DATA_DIR || DEFAULT_DATA_DIR);
   const embedded = await startEmbeddedPostgres({ dataDir });
-  useDevelopmentSecrets(env, dataDir);
+  useDevelopmentSecrets(env, dataDir, true);
   env.DATABASE_URL = embedded.url;
   delete env.DATABASE_OWNER_URL;
   return embedded;
 }
 
-function useDevelopmentSecrets(env: NodeJS.ProcessEnv, dataDir: string): void {
+/**
+ * For commands that need a development ledger's secrets but not its database (`ledger token`):
+ * the ones it keeps, when no database is configured and they are not set.
+ */
+export function useKeptDevelopmentSecrets(env: NodeJS.ProcessEnv): void {
+  if (!env.DATABASE_URL) useDevelopmentSecrets(env, resolve(env.LEDGER_DATA_DIR || DEFAULT_DATA_DIR), false);
+}
+
+function useDevelopmentSecrets(env: NodeJS.ProcessEnv, dataDir: string, create: boolean): void {
   const file = join(dataDir, 'development.env');
   const kept = existsSync(file) ? parseEnvFile(readFileSync(file, 'utf8')) : {};
   let changed = false;
   for (const [name, generate] of Object.entries(DEVELOPMENT_SECRETS)) {
     if (env[name] || (name === 'LEDGER_JWT_SECRET' && env.LEDGER_JWKS_URL)) continue;
     if (!kept[name]) {
+      if (!create) continue;
       kept[name] = generate();
       changed = true;
     }

@@ -160,19 +160,21 @@ const MEMBER = Object.fromEntries(ENVELOPE_MEMBERS.map((name, i) => [name, i])) 
 export async function verifyLedger(dataSource: DataSource, options: LedgerVerifyOptions = {}): Promise<LedgerVerdict> {
   const runners: QueryRunner[] = [];
   let snapshot = '';
+  // Embedded PGlite is one session: a second connection's transaction would wait for the first's end.
+  const connections = (await isSingleSession(dataSource)) ? 1 : (options.connections ?? VERIFY_CONNECTIONS);
   try {
-    for (let i = 0; i < (options.connections ?? VERIFY_CONNECTIONS); i++) {
+    for (let i = 0; i < connections; i++) {
       const runner = dataSource.createQueryRunner();
       runners.push(runner);
       await runner.connect();
       // One snapshot for the whole walk, shared by every connection: the sequencer may keep
       // appending meanwhile without making the log, the tree and the checkpoints disagree.
       await runner.query(`START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`);
-      if (i === 0) {
+      if (i > 0) {
+        await runner.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
+      } else if (connections > 1) {
         const [exported] = (await runner.query(`SELECT pg_export_snapshot() AS id`)) as Array<{ id: string }>;
         snapshot = exported.id;
-      } else {
-        await runner.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
       }
       // The walk reads key ranges in key order. A parallel plan ships every wide row through a
       // worker's queue, and a stale row estimate (autovacuum off, say) picks a bitmap scan plus a
@@ -191,6 +193,12 @@ export async function verifyLedger(dataSource: DataSource, options: LedgerVerify
       await runner.release();
     }
   }
+}
+
+/** True for embedded PGlite, where every connection shares one database session. */
+export async function isSingleSession(dataSource: Pick<DataSource, 'query'>): Promise<boolean> {
+  const [{ version }] = (await dataSource.query(`SELECT version()`)) as Array<{ version: string }>;
+  return version.includes('PGlite');
 }
 
 /**
