@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock, IdGenerator, type CommandContext } from '@ledger/domain';
 import { canonicalize } from '@ledger/proof';
@@ -105,7 +105,7 @@ class PostgresLedgerTransaction implements LedgerTransaction {
         prevHash,
       };
       const canonical = canonicalize(envelope);
-      const hash = createHash('sha256').update(canonical, 'utf8').digest('hex');
+      const hash = digest('sha256', canonical, 'hex');
       this.pending.push({ ...envelope, hash, canonical, recordedAt });
       eventIds.push(envelope.eventId);
       prevHash = hash;
@@ -170,16 +170,19 @@ export class PostgresEventStore extends EventStore {
       const literal = sqlLiteral;
       // One simple-protocol batch: BEGIN, the locks in sorted order before any write, then the
       // command's earlier answer and the locked streams, read by a statement that starts (and
-      // takes its snapshot) only once every lock is held.
-      const locks = streams.map((s) => `SELECT pg_advisory_xact_lock(hashtextextended(${literal(s)}, 0));`).join('');
+      // takes its snapshot) only once every lock is held. The locks are one statement: unnest
+      // yields the sorted names in order and each row takes its lock as it is produced, so a batch
+      // command locking a thousand streams costs one statement, not a thousand.
+      const names = streams.map(literal).join(',');
       inTransaction = true;
       const results = await client.query(
-        `BEGIN;${locks}
+        `BEGIN;
+         SELECT count(*) FROM (SELECT pg_advisory_xact_lock(hashtextextended(s, 0)) FROM unnest(ARRAY[${names}]::text[]) WITH ORDINALITY AS l(s, i) ORDER BY i) AS locked;
          SELECT 0 AS part, request_hash AS a, response::text AS b, status::int AS n, NULL::text AS s
            FROM ledger_commands WHERE command_id = ${literal(command.context.commandId)}::uuid
          UNION ALL
          SELECT 1, canonical, hash, version, stream_id FROM ledger_events
-           WHERE stream_id IN (${streams.map(literal).join(',')})
+           WHERE stream_id IN (${names})
          ORDER BY part, s, n`,
       );
       const rows = (results as unknown as Array<{ rows: Array<{ part: number; a: string; b: string; n: number; s: string | null }> }>).at(-1)?.rows ?? [];
