@@ -8,11 +8,15 @@ import { eventually, freshTestLedger } from './support/test-ledger.js';
 
 const WITNESS_NAME = 'Zubaida Qaraqosh-Nasrallah';
 const WITNESS_CONTACT = '+963-955-314-159 zubaida.q@witness.example';
+const STATEMENT = 'Qaraqosh told me the checkpoint officer was Munther Bsheer-Sensitive.';
+const RELATIVE = { name: 'Nawal Bsheer-Relative', relation: 'sister', contact: '+963-977-141-421' };
+const MEDICAL = 'Crush injuries recorded at Kafr Takharim-Clinic';
 
 /**
  * Everything the built ledger writes, at LOG_LEVEL=debug, during a realistic session: a claim
- * with a named witness, exports (redacted and not), a disclosure, refused tokens and bad input.
- * None of it may carry the witness's identity, a token or a secret.
+ * with a named witness, a relative and a sensitive statement, the victim's medical details,
+ * exports (redacted and not), disclosures, the victim found alive, refused tokens and bad input.
+ * None of it may carry protected personal data, a token or a secret.
  */
 describe('logs carry no secrets, tokens or personal data', () => {
   let config: LedgerConfig;
@@ -21,7 +25,7 @@ describe('logs carry no secrets, tokens or personal data', () => {
   let logs = '';
   const tokens: string[] = [];
 
-  const token = (sub: string, role: 'documenter' | 'legal' | 'auditor'): string => {
+  const token = (sub: string, role: 'documenter' | 'legal' | 'auditor' | 'lead-verifier'): string => {
     const minted = new TokenVerifier(config).mint({ sub, roles: [role] }, 600);
     tokens.push(minted);
     return minted;
@@ -51,6 +55,7 @@ describe('logs carry no secrets, tokens or personal data', () => {
     const documenter = token('u-doc-logs', 'documenter');
     const legal = token('u-legal-logs', 'legal');
     const auditor = token('u-audit-logs', 'auditor');
+    const lead = token('u-lead-logs', 'lead-verifier');
 
     const filed = await call('POST', '/claims', documenter, claimBody(7));
     expect(filed.status).toBe(201);
@@ -58,14 +63,17 @@ describe('logs carry no secrets, tokens or personal data', () => {
     const testimony = await call('POST', `/claims/${claimId}/testimony`, documenter, {
       witness: { pseudonym: 'W-logs', identity: { name: WITNESS_NAME, contact: WITNESS_CONTACT } },
       relation: 'eyewitness',
-      statement: 'I saw the second strike.',
+      statement: STATEMENT,
+      statementSensitive: true,
+      relatives: [RELATIVE],
       language: 'ar',
       consent: 'legal-proceedings',
     });
     expect(testimony.status).toBe(200);
+    expect((await call('POST', `/claims/${claimId}/protected-details`, documenter, { medical: { injuries: MEDICAL } })).status).toBe(200);
     const claim = await eventually(async () => {
-      const response = await call('GET', `/claims/${claimId}?minVersion=2`, auditor);
-      return response.status === 200 ? ((await response.json()) as { testimony: Array<{ testimonyId: string }> }) : undefined;
+      const response = await call('GET', `/claims/${claimId}?minVersion=3`, auditor);
+      return response.status === 200 ? ((await response.json()) as { testimony: Array<{ testimonyId: string; relativeSubjects: string[] }> }) : undefined;
     }, 'the claim with its testimony');
     const testimonyId = claim.testimony[0].testimonyId;
 
@@ -85,6 +93,11 @@ describe('logs carry no secrets, tokens or personal data', () => {
     });
     expect(disclosed.status).toBe(200);
     expect(JSON.stringify(await disclosed.json())).toContain(WITNESS_CONTACT);
+    for (const subject of [claim.testimony[0].relativeSubjects[0], 'witness:W-logs', `victim:${claimId}`]) {
+      const read = await call('POST', `/data-subjects/${encodeURIComponent(subject)}/disclosures`, legal, { purpose: 'court order 2026/42', claimId });
+      expect(read.status).toBe(200);
+    }
+    expect((await call('POST', `/claims/${claimId}/victim-alive`, lead, { justification: 'Seen alive by the field team' })).status).toBe(200);
 
     // Refused: tokens that are garbage, forged, or carry the witness's name as the subject.
     const forgedInput = `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: WITNESS_NAME, roles: ['admin'], exp: 4102444800 })).toString('base64url')}`;
@@ -108,6 +121,11 @@ describe('logs carry no secrets, tokens or personal data', () => {
       'the witness contact': WITNESS_CONTACT,
       'the witness phone': '955-314-159',
       'the witness e-mail': 'zubaida.q@witness.example',
+      'the sensitive statement': 'Munther Bsheer-Sensitive',
+      'the relative name': RELATIVE.name,
+      'the relative contact': RELATIVE.contact,
+      'the medical details': 'Kafr Takharim-Clinic',
+      'the name of the victim found alive': 'Ahmad al-Hussein 7',
       LEDGER_JWT_SECRET: config.LEDGER_JWT_SECRET as string,
       LEDGER_MASTER_KEY: config.LEDGER_MASTER_KEY as string,
       ...Object.fromEntries(tokens.flatMap((t, i) => [[`token ${i}`, t], [`token ${i} signature`, t.split('.')[2]]])),
