@@ -1,12 +1,14 @@
 /**
  * The read section's claims: every row of the two real casualty lists, mapped to POST /claims
- * bodies, plus generated claims shaped like them (real name parts recombined) up to the wanted
- * count. The lists are read from BENCH_DATA_DIR (default ../shared/data) and never copied into the
- * project. Everything is deterministic (seeded), so two runs search the same ledger.
+ * bodies by `ledger import`'s built-in mappings (libs/import), plus generated claims shaped like
+ * them (real name parts recombined) up to the wanted count. The lists are read from BENCH_DATA_DIR
+ * (default ../shared/data) and never copied into the project. Everything is deterministic (seeded), so two runs search the same ledger.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkClaimDetails, INITIAL_PERPETRATORS, type Cause, type ClaimDetails } from '@ledger/domain';
+import type { ClaimDetails } from '@ledger/domain';
+import { GAZA_MAPPING, RowMapper, VDC_MAPPING, type ImportMapping } from '@ledger/import';
+import { parse } from 'csv-parse/sync';
 
 export const GAZA_FILE = 'gaza-killed-2024-09-21.csv';
 export const VDC_FILE = 'vdc-syria-fatalities-2011-2015.csv';
@@ -20,116 +22,22 @@ export function dataDirectory(): { dir: string } | { missing: string } {
   return { dir };
 }
 
-/**
- * RFC 4180: quoted fields may hold commas, doubled quotes and line breaks. The VDC list quotes
- * names with commas ("Sa,er Gazal Sleman ") and nicknames ("Hassn Jan ""Qasmi"" ").
- */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"' && field === '') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      if (row.length > 1 || row[0] !== '') rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  row.push(field);
-  if (row.length > 1 || row[0] !== '') rows.push(row);
-  return rows;
-}
-
-const KNOWN_PERPETRATORS = new Set(INITIAL_PERPETRATORS.map((p) => p.code));
 const TODAY = new Date().toISOString().slice(0, 10);
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-
-/** The rules the API would apply: a row the ledger would refuse is counted, not loaded. */
-function valid(details: ClaimDetails): boolean {
-  return checkClaimDetails(details, KNOWN_PERPETRATORS, TODAY).length === 0;
-}
 
 function ageGroupOf(age: number | undefined): 'child' | 'adult' | 'unknown' {
   return age === undefined ? 'unknown' : age < 18 ? 'child' : 'adult';
 }
 
-/** `id,name,en_name,age,dob,sex,source`: the list gives no date, place or cause of death. */
-function gazaClaim(fields: string[]): ClaimDetails {
-  const [, arabic, latin, ageText, , sexCode] = fields.map((f) => f.trim());
-  const age = /^\d{1,3}$/.test(ageText) && Number(ageText) <= 130 ? Number(ageText) : undefined;
-  const name = { ...(arabic ? { arabic } : {}), ...(latin ? { latin } : {}) };
-  return {
-    victim: {
-      ...(arabic || latin ? { name } : {}),
-      sex: sexCode === 'f' ? 'female' : sexCode === 'm' ? 'male' : 'unknown',
-      ...(age === undefined ? {} : { age }),
-      ageGroup: ageGroupOf(age),
-      civilianStatus: 'unknown',
-    },
-    death: { precision: 'unknown' },
-    place: { governorate: 'Gaza', precision: 'governorate' },
-    cause: 'unknown',
-    perpetrator: 'not-identified',
-  };
-}
-
-const VDC_CAUSES: Record<string, Cause> = {
-  shooting: 'shooting',
-  shelling: 'shelling',
-  'warplane shelling': 'airstrike',
-  'field execution': 'field-execution',
-  'kidnapping - execution': 'field-execution',
-  'detention - execution': 'field-execution',
-  'kidnapping - torture': 'torture-in-detention',
-  'kidnapping - torture - execution': 'torture-in-detention',
-  'detention - torture - execution': 'torture-in-detention',
-  siege: 'siege',
-  'chemical and toxic gases': 'chemical',
-  explosion: 'explosive-device',
-  other: 'other',
-};
-
-/**
- * `Province,Cause_of_Death,Name,Area,Date_of_Death,Sex,Rank`. A row with more than seven fields
- * (an unquoted comma in a name or an area) is realigned on its date, the one field with a fixed shape.
- */
-function vdcClaim(raw: string[]): ClaimDetails {
-  let fields = raw.map((f) => f.trim());
-  if (fields.length > 7) {
-    const at = fields.findLastIndex((f) => DAY.test(f));
-    if (at >= 4) fields = [fields[0], fields[1], fields.slice(2, at - 1).join(', '), fields[at - 1], ...fields.slice(at, at + 2), fields.slice(at + 2).join(', ')];
+/** A list's rows as claims, by the mapping `ledger import` uses; the rows it rejects are counted. */
+function mapList(dir: string, file: string, mapping: ImportMapping): { claims: ClaimDetails[]; refused: number } {
+  const [header, ...records] = parse(readFileSync(join(dir, file), 'utf8'), { bom: true, relax_quotes: true, relax_column_count: true, skip_empty_lines: true }) as string[][];
+  const mapper = new RowMapper(mapping, header, TODAY);
+  const claims: ClaimDetails[] = [];
+  for (const [i, fields] of records.entries()) {
+    const outcome = mapper.map(fields, i + 1);
+    if (outcome.ok) claims.push(outcome.claim.details);
   }
-  const [province, causeText, latin, , date, sexText, rank] = fields;
-  const [group, sexWord] = (sexText ?? '').toLowerCase().split(/\s*-\s*/);
-  const rankWord = (rank ?? '').toLowerCase();
-  const details: ClaimDetails = {
-    victim: {
-      ...(latin ? { name: { latin } } : {}),
-      sex: sexWord === 'female' ? 'female' : sexWord === 'male' ? 'male' : 'unknown',
-      ageGroup: group === 'child' ? 'child' : group === 'adult' ? 'adult' : 'unknown',
-      civilianStatus: /^civill?ian$/.test(rankWord) ? 'civilian' : rankWord === '' || /^unk?n?o?wn$/.test(rankWord) ? 'unknown' : 'non-civilian',
-    },
-    death: DAY.test(date ?? '') && date !== '0000-00-00' ? { date, precision: 'day' } : { precision: 'unknown' },
-    place: { governorate: province || 'Unknown', precision: 'governorate' },
-    cause: VDC_CAUSES[(causeText ?? '').toLowerCase()] ?? 'unknown',
-    perpetrator: 'not-identified',
-  };
-  // A date the calendar does not have ("2013-02-30") is kept as a claim with an unknown date.
-  return valid(details) ? details : { ...details, death: { precision: 'unknown' } };
+  return { claims, refused: records.length - claims.length };
 }
 
 /** Seeded PRNG (mulberry32): the same claims and queries on every run. */
@@ -154,12 +62,9 @@ export interface CasualtyClaims {
 }
 
 export function readCasualtyLists(dir: string): CasualtyClaims {
-  const rows = (file: string): string[][] => parseCsv(readFileSync(join(dir, file), 'utf8')).slice(1);
-  const gazaAll = rows(GAZA_FILE).map(gazaClaim);
-  const vdcAll = rows(VDC_FILE).map(vdcClaim);
-  const gaza = gazaAll.filter(valid);
-  const vdc = vdcAll.filter(valid);
-  return { gaza, vdc, refused: gazaAll.length - gaza.length + vdcAll.length - vdc.length };
+  const gaza = mapList(dir, GAZA_FILE, GAZA_MAPPING);
+  const vdc = mapList(dir, VDC_FILE, VDC_MAPPING);
+  return { gaza: gaza.claims, vdc: vdc.claims, refused: gaza.refused + vdc.refused };
 }
 
 const words = (text: string | undefined): string[] => (text ?? '').split(/\s+/).filter((w) => w !== '');

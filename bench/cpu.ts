@@ -5,7 +5,7 @@ interface MachineTicks {
   total: number;
 }
 
-const TICK_MS = 10; // USER_HZ is 100 on Linux
+export const TICK_MS = 10; // USER_HZ is 100 on Linux
 
 function machineTicks(): MachineTicks | null {
   try {
@@ -44,7 +44,7 @@ export function cpuMeter(): () => CpuSample {
   };
 }
 
-function processTicks(pid: number): number {
+export function processTicks(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields.
@@ -56,7 +56,7 @@ function processTicks(pid: number): number {
 }
 
 /** CPU ticks of each Postgres backend serving a `ledger_bench_*` database (not other tenants' sessions). */
-function postgresTicks(): Map<number, number> {
+export function postgresTicks(): Map<number, number> {
   const ticks = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

@@ -5,6 +5,7 @@ import type { HttpResult } from './http-load.js';
 import type { Machine } from './machine.js';
 import type { DrainResult } from './pipeline.js';
 import type { ExportResult, ExportRound } from './export.js';
+import type { ImportResult } from './import.js';
 import type { ReadResult } from './read.js';
 import { QUERY_KIND_NOTES } from './claim-queries.js';
 import { MiB } from './memory.js';
@@ -25,10 +26,11 @@ export const BARS = {
   queryP99Ms: 50,
   exportMs: 3000,
   verifyBundleMs: 2000,
+  importRate: 5000,
 } as const;
 
 /** The sections of `npm run bench`, in the order they run and appear. */
-export const SECTIONS = ['store', 'http', 'pipeline', 'verify', 'read', 'export'] as const;
+export const SECTIONS = ['store', 'http', 'pipeline', 'verify', 'read', 'export', 'import'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface StoreRun {
@@ -66,6 +68,7 @@ export interface BenchReport {
   verify: VerifyResult | null;
   read: ReadResult | null;
   export: ExportResult | null;
+  import: ImportResult | null;
   /** Run notes, each with the section it concerns. */
   notes: Partial<Record<Section, string[]>>;
 }
@@ -439,6 +442,43 @@ export function exportTables(report: BenchReport): string {
   ].join('\n');
 }
 
+export function importTables(report: BenchReport): string {
+  const r = report.import;
+  if (!r) return 'not run';
+  if (!r.measured) return `not measured: ${r.reason}`;
+  const perClaim = (ms: number, claims: number): string => (claims > 0 ? (ms / claims).toFixed(3) : 'n/a');
+  const main = table(
+    ['file', 'rows', 'claims created', 'rejected', 'adds up', 'import s', 'claims/s', 'bar', 'wall s (process start → exit)', 'peak RSS', 'CPU ms/claim: CLI / Postgres', 're-run: s, created, already imported'],
+    r.lists.map((x) => {
+      const s = x.first.summary;
+      const barred = x.format === 'gaza' && !x.list.includes('times over');
+      return [
+        `${x.list} (${(x.bytes / 2 ** 20).toFixed(1)} MiB)`,
+        fmtInt(s.rowsRead),
+        fmtInt(s.claimsCreated),
+        fmtInt(s.rowsRejected),
+        x.addsUp ? 'yes' : '**NO**',
+        s.seconds.toFixed(1),
+        fmtInt(s.claimsPerSecond),
+        barred ? `≥ ${fmtInt(BARS.importRate)}/s: ${pass(x.addsUp && s.claimsPerSecond >= BARS.importRate)}` : '—',
+        x.first.wallSeconds.toFixed(1),
+        `${fmtInt(MiB(x.first.peakRss))} MiB`,
+        `${perClaim(x.first.cliCpuMs, s.claimsCreated)} / ${perClaim(x.first.postgresCpuMs, s.claimsCreated)}`,
+        `${x.rerun.summary.seconds.toFixed(1)} s, ${fmtInt(x.rerun.summary.claimsCreated)}, ${fmtInt(x.rerun.summary.alreadyImported)}`,
+      ];
+    }),
+  );
+  return [
+    `\`npm run ledger -- import --format <gaza|vdc> --actor … --json <file>\` (the built CLI in its own process) into a fresh scratch ledger per file, the app not running; ` +
+      `batches of ${fmtInt(r.settings.batchSize)} claims (${fmtInt(2 * r.settings.batchSize)} events) per transaction, ${r.settings.concurrency} in flight. ` +
+      'Every claim is two events (ClaimFiled, SourceAttached with the file\'s SHA-256). "Import s" and claims/s are the CLI\'s own timing (hashing the file, reading, mapping, filing); ' +
+      'the wall time adds Node start-up and module loading. "Adds up": rows read = created + already imported + rejected, two claim events per claim, and the re-run created nothing. ' +
+      'Peak RSS is the CLI\'s (VmHWM); CPU per claim is the CLI process and its Postgres backends.',
+    '',
+    main,
+  ].join('\n');
+}
+
 function machineTable(report: BenchReport): string {
   const m = report.machine;
   return table(
@@ -498,6 +538,8 @@ function sectionBody(report: BenchReport, section: Section): string {
       return ['### 5. Read side: replay, projector catch-up, command → visible lag, GET /claims', '', provenance(report, section), '', readTables(report)].join('\n');
     case 'export':
       return ['### 6. Evidence export: POST /exports and bundle verification', '', provenance(report, section), '', exportTables(report)].join('\n');
+    case 'import':
+      return ['### 8. Bulk import: `ledger import` of the casualty lists', '', provenance(report, section), '', importTables(report)].join('\n');
   }
 }
 

@@ -3,11 +3,13 @@
  * running at once. Scratch databases `ledger_bench_*` and a fresh Kafka topic; never `ledger`.
  * Env knobs: BENCH_QUICK=1 (smoke run, doc untouched), BENCH_POOL, BENCH_STREAM_LENGTH,
  * BENCH_STORE_LEVELS ("1:2000:300,16:10000:1000,..." concurrency:total:warmup), BENCH_HTTP_SECONDS,
- * BENCH_ROUNDS, BENCH_PIPELINE_EVENTS, BENCH_SECTIONS (store,http,pipeline,verify,read,export), BENCH_KEEP=1;
+ * BENCH_ROUNDS, BENCH_PIPELINE_EVENTS, BENCH_SECTIONS (store,http,pipeline,verify,read,export,import), BENCH_KEEP=1;
  * for the read section BENCH_DATA_DIR (the real casualty lists, default ../shared/data), BENCH_READ_CLAIMS,
  * BENCH_READ_QUERIES, BENCH_LAG_RATES ("500,100"), BENCH_LAG_SECONDS; for the export section
  * BENCH_EXPORT_CLAIMS (the incident's, 1000), BENCH_EXPORT_LIST_CLAIMS (the `claims` export, 10000; 0 skips it),
- * BENCH_EXPORT_REPEATS (3).
+ * BENCH_EXPORT_REPEATS (3);
+ * for the import section BENCH_DATA_DIR, BENCH_IMPORT_SCALE (copies of the Gaza list in one file, for memory at
+ * scale, 5; 0 skips it), BENCH_IMPORT_BATCH (claims per transaction, 1000), BENCH_IMPORT_CONCURRENCY (2).
  */
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
@@ -20,6 +22,7 @@ import { describeMachine, kafkaPid, loadAverage } from './machine.js';
 import { benchConfig, cleanUpKafka, prepareLedger, type Ledger } from './ledger.js';
 import { drainRates, LedgerProbe, loadBacklog, sampleProgress } from './pipeline.js';
 import { exportSection } from './export.js';
+import { importSection } from './import.js';
 import { readSection } from './read.js';
 import {
   headerMarkdown,
@@ -27,6 +30,7 @@ import {
   note,
   pipelineTable,
   exportTables,
+  importTables,
   readTables,
   SECTIONS,
   sectionsMarkdown,
@@ -86,6 +90,11 @@ const EXPORT = {
   repeats: Math.max(1, int('BENCH_EXPORT_REPEATS', quick ? 2 : 3)),
   perCommand: 100,
   importConcurrency: 4,
+};
+const IMPORT = {
+  scale: int('BENCH_IMPORT_SCALE', quick ? 0 : 5),
+  batchSize: int('BENCH_IMPORT_BATCH', 1000),
+  concurrency: int('BENCH_IMPORT_CONCURRENCY', 2),
 };
 const DOC = 'docs/BENCHMARKS.md';
 
@@ -285,6 +294,7 @@ async function main(): Promise<void> {
     verify: null,
     read: null,
     export: null,
+    import: null,
     notes: {},
   };
   const timed = async (section: Section, work: () => Promise<void>): Promise<void> => {
@@ -336,6 +346,13 @@ async function main(): Promise<void> {
     });
     note(report, 'export', `load average after the export section: ${loadAverage()}`);
   }
+  if (RUNS.has('import')) {
+    await timed('import', async () => {
+      report.import = await importSection(stamp, IMPORT);
+      if (report.import.measured) for (const text of report.import.notes) note(report, 'import', text);
+    });
+    note(report, 'import', `load average after the import section: ${loadAverage()}`);
+  }
   report.totalSeconds = (performance.now() - started) / 1000;
   const text: Record<Section, [string, () => string]> = {
     store: ['1. Event store: ours vs Emmett', () => storeTables(report)],
@@ -344,6 +361,7 @@ async function main(): Promise<void> {
     verify: ['4. verify', () => verifyTable(report)],
     read: ['5. Read side', () => readTables(report)],
     export: ['6. Evidence export', () => exportTables(report)],
+    import: ['8. Bulk import', () => importTables(report)],
   };
   const out = [...report.sections.flatMap((s) => ['', `== ${text[s][0]} ==`, text[s][1]()]), '', `total ${Math.round(report.totalSeconds)} s`].join('\n');
   process.stdout.write(`${out}\n`);
