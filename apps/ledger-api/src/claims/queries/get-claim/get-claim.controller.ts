@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ClaimErrors, DomainError } from '@ledger/domain';
 import { ProblemException, Roles } from '@ledger/http';
 import type { Response } from 'express';
@@ -17,6 +17,10 @@ export class GetClaimController {
 
   @Get(':id')
   @Roles('documenter', 'verifier', 'lead-verifier', 'legal', 'auditor', 'admin')
+  @ApiOperation({
+    summary: 'A claim as it stands, or as it stood',
+    description: 'A claim whose victim was found alive answers `victimAlive: true`, status `retracted`, and a victim without a name, at every version.',
+  })
   @ApiQuery({ name: 'minVersion', required: false, description: 'wait (at most 5 s) until the read model has applied this version' })
   @ApiQuery({ name: 'atVersion', required: false, description: 'the claim as it stood at this version, replayed from its stream' })
   @ApiQuery({ name: 'asOf', required: false, description: 'the claim as the ledger had recorded it at this UTC instant (ISO 8601)' })
