@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '@ledger/config';
 import { dataSourceOptions } from '@ledger/database';
-import { decideClaim, INITIAL_PERPETRATORS, initialClaimState, type ClaimDetails } from '@ledger/domain';
+import { decideClaim, evolveClaim, INITIAL_PERPETRATORS, initialClaimState, type ClaimDetails, type SourceDetails } from '@ledger/domain';
 import { PostgresEventStore, RandomIds, SystemClock } from '@ledger/event-store';
 import { DataSource } from 'typeorm';
 import { assertScratch, type ScratchDatabase } from './scratch.js';
@@ -14,14 +14,17 @@ const KNOWN_PERPETRATORS = new Set(INITIAL_PERPETRATORS.map((p) => p.code));
  * `perCommand` claims (one `claim-<uuid>` stream each), with exactly the ClaimFiled events
  * FileClaim decides (decideClaim, so a body the API would refuse fails here too). Ledgers of
  * 100,000 claims take seconds this way instead of minutes at the API's rate. The app should be
- * stopped: the sequencer and publisher then drain the backlog when it starts.
+ * stopped: the sequencer and publisher then drain the backlog when it starts. `sources[i]`, when
+ * given, is attached to claim i in the same command (the list it came from, as an import does).
+ * Returns the claim ids in the order of `claims`.
  */
 export async function importClaims(
   db: ScratchDatabase,
   claims: readonly ClaimDetails[],
   perCommand: number,
   concurrency: number,
-): Promise<{ events: number; seconds: number }> {
+  sources?: ReadonlyArray<SourceDetails | undefined>,
+): Promise<{ events: number; seconds: number; claimIds: string[] }> {
   assertScratch(db.appUrl);
   const config = loadConfig({ DATABASE_URL: db.appUrl, KAFKA_BROKERS: '127.0.0.1:9092', LEDGER_JWT_SECRET: randomUUID() + randomUUID(), LOG_LEVEL: 'warn' });
   const dataSource = new DataSource(dataSourceOptions(config, concurrency));
@@ -31,14 +34,17 @@ export async function importClaims(
   const actor = { id: 'u-bench-importer', role: 'documenter' } as const;
   let next = 0;
   let appended = 0;
+  const allIds: string[] = new Array<string>(claims.length);
   const started = performance.now();
   const worker = async (): Promise<void> => {
     while (next < claims.length) {
-      const batch = claims.slice(next, next + perCommand);
+      const from = next;
+      const batch = claims.slice(from, from + perCommand);
       next += batch.length;
       const commandId = randomUUID();
       const context = { commandId, correlationId: commandId, causationId: commandId, actor, issuedAt: clock.now() };
       const claimIds = batch.map(() => randomUUID());
+      claimIds.forEach((id, i) => (allIds[from + i] = id));
       const outcome = await store.execute({
         context,
         requestHash: commandId.replace(/-/g, '').padEnd(64, '0'),
@@ -50,6 +56,8 @@ export async function importClaims(
             const streamId = `claim-${claimId}`;
             const { version } = await tx.readStream(streamId);
             const events = decideClaim({ type: 'FileClaim', claimId, details: batch[i], knownPerpetrators: KNOWN_PERPETRATORS }, initialClaimState, context);
+            const source = sources?.[from + i];
+            if (source) events.push(...decideClaim({ type: 'AttachSource', sourceId: randomUUID(), source }, events.reduce(evolveClaim, initialClaimState), context));
             eventIds.push(...tx.append(streamId, 'claim', version, events).eventIds);
           }
           return { id: claimIds[0], version: 1, eventIds };
@@ -63,5 +71,5 @@ export async function importClaims(
   } finally {
     await dataSource.destroy();
   }
-  return { events: appended, seconds: (performance.now() - started) / 1000 };
+  return { events: appended, seconds: (performance.now() - started) / 1000, claimIds: allIds };
 }

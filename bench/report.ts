@@ -4,6 +4,7 @@ import type { CpuSplit } from './cpu.js';
 import type { HttpResult } from './http-load.js';
 import type { Machine } from './machine.js';
 import type { DrainResult } from './pipeline.js';
+import { duplicatesTables, type DuplicatesResult } from './duplicates.js';
 import type { ExportResult, ExportRound } from './export.js';
 import type { ImportResult } from './import.js';
 import type { ReadResult } from './read.js';
@@ -30,7 +31,7 @@ export const BARS = {
 } as const;
 
 /** The sections of `npm run bench`, in the order they run and appear. */
-export const SECTIONS = ['store', 'http', 'pipeline', 'verify', 'read', 'export', 'import'] as const;
+export const SECTIONS = ['store', 'http', 'pipeline', 'verify', 'read', 'export', 'duplicates', 'import'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface StoreRun {
@@ -68,6 +69,7 @@ export interface BenchReport {
   verify: VerifyResult | null;
   read: ReadResult | null;
   export: ExportResult | null;
+  duplicates: DuplicatesResult | null;
   import: ImportResult | null;
   /** Run notes, each with the section it concerns. */
   notes: Partial<Record<Section, string[]>>;
@@ -540,6 +542,8 @@ function sectionBody(report: BenchReport, section: Section): string {
       return ['### 6. Evidence export: POST /exports and bundle verification', '', provenance(report, section), '', exportTables(report)].join('\n');
     case 'import':
       return ['### 8. Bulk import: `ledger import` of the casualty lists', '', provenance(report, section), '', importTables(report)].join('\n');
+    case 'duplicates':
+      return ['### 7. Duplicate candidates: `ledger duplicates` on the Gaza list, precision and recall, GET /claims/{id}/possible-duplicates', '', provenance(report, section), '', duplicatesTables(report.duplicates)].join('\n');
   }
 }
 

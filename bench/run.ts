@@ -3,11 +3,11 @@
  * running at once. Scratch databases `ledger_bench_*` and a fresh Kafka topic; never `ledger`.
  * Env knobs: BENCH_QUICK=1 (smoke run, doc untouched), BENCH_POOL, BENCH_STREAM_LENGTH,
  * BENCH_STORE_LEVELS ("1:2000:300,16:10000:1000,..." concurrency:total:warmup), BENCH_HTTP_SECONDS,
- * BENCH_ROUNDS, BENCH_PIPELINE_EVENTS, BENCH_SECTIONS (store,http,pipeline,verify,read,export,import), BENCH_KEEP=1;
+ * BENCH_ROUNDS, BENCH_PIPELINE_EVENTS, BENCH_SECTIONS (store,http,pipeline,verify,read,export,duplicates,import), BENCH_KEEP=1;
  * for the read section BENCH_DATA_DIR (the real casualty lists, default ../shared/data), BENCH_READ_CLAIMS,
  * BENCH_READ_QUERIES, BENCH_LAG_RATES ("500,100"), BENCH_LAG_SECONDS; for the export section
  * BENCH_EXPORT_CLAIMS (the incident's, 1000), BENCH_EXPORT_LIST_CLAIMS (the `claims` export, 10000; 0 skips it),
- * BENCH_EXPORT_REPEATS (3);
+ * BENCH_EXPORT_REPEATS (3); for the duplicates section BENCH_DUPLICATES_API_REQUESTS (200);
  * for the import section BENCH_DATA_DIR, BENCH_IMPORT_SCALE (copies of the Gaza list in one file, for memory at
  * scale, 5; 0 skips it), BENCH_IMPORT_BATCH (claims per transaction, 1000), BENCH_IMPORT_CONCURRENCY (2).
  */
@@ -21,6 +21,7 @@ import { describeInterference, watchInterference } from './interference.js';
 import { describeMachine, kafkaPid, loadAverage } from './machine.js';
 import { benchConfig, cleanUpKafka, prepareLedger, type Ledger } from './ledger.js';
 import { drainRates, LedgerProbe, loadBacklog, sampleProgress } from './pipeline.js';
+import { duplicatesSection, duplicatesTables } from './duplicates.js';
 import { exportSection } from './export.js';
 import { importSection } from './import.js';
 import { readSection } from './read.js';
@@ -88,6 +89,13 @@ const EXPORT = {
   incidentClaims: int('BENCH_EXPORT_CLAIMS', quick ? 100 : 1000),
   listClaims: int('BENCH_EXPORT_LIST_CLAIMS', quick ? 500 : 10000),
   repeats: Math.max(1, int('BENCH_EXPORT_REPEATS', quick ? 2 : 3)),
+  perCommand: 100,
+  importConcurrency: 4,
+};
+const DUPLICATES = {
+  reportMinScore: 0.3,
+  thresholds: [0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95],
+  apiRequests: int('BENCH_DUPLICATES_API_REQUESTS', quick ? 50 : 200),
   perCommand: 100,
   importConcurrency: 4,
 };
@@ -294,6 +302,7 @@ async function main(): Promise<void> {
     verify: null,
     read: null,
     export: null,
+    duplicates: null,
     import: null,
     notes: {},
   };
@@ -346,6 +355,13 @@ async function main(): Promise<void> {
     });
     note(report, 'export', `load average after the export section: ${loadAverage()}`);
   }
+  if (RUNS.has('duplicates')) {
+    await timed('duplicates', async () => {
+      report.duplicates = await duplicatesSection(stamp, DUPLICATES);
+      if (report.duplicates.measured) for (const text of report.duplicates.notes) note(report, 'duplicates', text);
+    });
+    note(report, 'duplicates', `load average after the duplicates section: ${loadAverage()}`);
+  }
   if (RUNS.has('import')) {
     await timed('import', async () => {
       report.import = await importSection(stamp, IMPORT);
@@ -361,6 +377,7 @@ async function main(): Promise<void> {
     verify: ['4. verify', () => verifyTable(report)],
     read: ['5. Read side', () => readTables(report)],
     export: ['6. Evidence export', () => exportTables(report)],
+    duplicates: ['7. Duplicate candidates', () => duplicatesTables(report.duplicates)],
     import: ['8. Bulk import', () => importTables(report)],
   };
   const out = [...report.sections.flatMap((s) => ['', `== ${text[s][0]} ==`, text[s][1]()]), '', `total ${Math.round(report.totalSeconds)} s`].join('\n');

@@ -77,6 +77,13 @@ describe('scoreDuplicate: the same person written differently', () => {
     expect(mayBeDuplicates(a, b)).toBe(true);
     expect(reason(a, b, 'name-order')?.outcome).toBe('family-name-first');
     expect(score(a, b)).toBeGreaterThanOrEqual(0.9);
+    // A father's chain against his son's is no family name written first, even when the son's
+    // family name is missing and his grandfather's looks like the father's given name.
+    const father = claim({ latin: 'Mustafa Ahmed Mouahmmed' }, { age: undefined, ageGroup: 'adult' });
+    const son = claim({ latin: 'Mahmoud Mustafa Ahmed Alsaoitai' }, { age: undefined, ageGroup: 'adult' });
+    expect(reason(son, father, 'name-order')).toBeUndefined();
+    expect(reason(son, father, 'generation')?.outcome).toBe('parent-and-child');
+    expect(score(son, father)).toBeLessThan(0.05);
   });
 
   it('forgives a father and grandfather written in the other order (Gaza list)', () => {
@@ -151,6 +158,15 @@ describe('scoreDuplicate: relatives are not duplicates', () => {
     const b = claim({ arabic: 'محمد احمد محمد ابوامونه' }, { age: 33 });
     expect(reason(a, b, 'age')).toEqual({ feature: 'age', outcome: '19-years-apart', weight: -6 });
     expect(score(a, b)).toBeLessThan(0.1);
+  });
+
+  it('keeps victims listed by number apart (VDC-style "Son 1", "Son 2", killed together)', () => {
+    const day = { deathFrom: '2014-08-25', deathTo: '2014-08-25', place: { governorate: 'Damascus', locality: 'Midan' } };
+    const first = claim({ latin: "Wadah Adnan Tamemi's Son 1" }, { age: undefined, ageGroup: 'child', ...day });
+    const second = claim({ latin: "Wadah Adnan Tamemi's Son 2" }, { age: undefined, ageGroup: 'child', ...day });
+    expect(reason(first, second, 'name-number')).toEqual({ feature: 'name-number', outcome: 'different', weight: -5 });
+    expect(score(first, second)).toBeLessThan(0.1);
+    expect(score(first, claim({ latin: "Wadah Adnan Tamemi's Son 1" }, { age: undefined, ageGroup: 'child', ...day }))).toBeGreaterThan(0.9);
   });
 
   it('tells Muhammad from Mahmoud in Latin, though they share a skeleton', () => {

@@ -37,7 +37,7 @@ export interface DuplicateProfile extends DuplicateProfileInput {
 }
 
 export interface DuplicateReason {
-  /** What was compared: given-name, family-name, middle-names, name-order, generation, name-parts, names-compared, age, age-group, sex, death-date, governorate, district, locality, lists. */
+  /** What was compared: names-compared, given-name, father-name, family-name, middle-names, name-order, generation, name-parts, name-number, age, age-group, sex, death-date, governorate, district, locality, lists. */
   feature: string;
   /** How it compared, e.g. same, variant, different, 2-years-apart. */
   outcome: string;
@@ -56,17 +56,18 @@ export const DUPLICATE_BIAS = -4;
 
 const GIVEN: Record<TokenAgreement, number> = { same: 3, variant: 2, similar: -2.5, none: -4 };
 const FAMILY: Record<Exclude<TokenAgreement, 'none'>, number> = { same: 1.5, variant: 1, similar: 0.3 };
-const FAMILY_DIFFERENT = -2;
+const FAMILY_DIFFERENT = -3;
 const WOMAN_FAMILY_DIFFERENT = -1.5;
 const FATHER: Record<Exclude<TokenAgreement, 'none'>, number> = { same: 1.5, variant: 1, similar: -1 };
 const FATHER_DIFFERENT = -3.5;
 const MIDDLE: Record<Exclude<TokenAgreement, 'none'>, number> = { same: 1, variant: 0.7, similar: 0.2 };
-const MIDDLE_DIFFERENT = -2.5;
+const MIDDLE_DIFFERENT = -3;
 const MIDDLE_MISSING = -0.3;
 const MIDDLE_REORDERED = 0.3;
 const FAMILY_NAME_FIRST = -0.5;
 const PARENT_AND_CHILD = -3;
 const SHORT_NAME = -1;
+const NUMBERED_DIFFERENT = -5;
 
 export function duplicateProfile(input: DuplicateProfileInput): DuplicateProfile {
   const forms = nameForms(input.name);
@@ -161,14 +162,18 @@ function compareNames(a: DuplicateProfile['forms'], b: DuplicateProfile['forms']
     return;
   }
   add('names-compared', how, 0);
+  // Victims listed by number ("Tamemi's Son 1", "Son 2") are as many people as numbers.
+  const numbers = (form: NameForm): string => form.tokens.filter((t) => /^\d+$/.test(t)).join(' ');
+  if (numbers(x) !== numbers(y) && numbers(x) !== '' && numbers(y) !== '') add('name-number', 'different', NUMBERED_DIFFERENT);
   // Every token of one against every token of the other, once: the chains below only look them up.
   const matrix = x.tokens.map((_, i) => y.tokens.map((__, j) => compareTokens(x, i, y, j)));
   const inOrder = (length: number): number[] => Array.from({ length }, (_, k) => k);
   const familyFirst = (length: number): number[] => [...inOrder(length).slice(1), 0];
   const straight = compareChains(matrix, inOrder(x.tokens.length), inOrder(y.tokens.length), familyMayChange);
-  if (straight.given === 'none') {
-    // A family name written first ("al-Najjar Mohammed Khaled"): only a complete match in that
-    // order counts (a son's chain, shifted the other way, is never complete).
+  if (straight.given === 'none' && x.tokens.length === y.tokens.length) {
+    // A family name written first ("al-Najjar Mohammed Khaled"): the same names, one moved to the
+    // front; only a complete match in that order counts (a son's chain, shifted the other way,
+    // never is).
     const turns: Array<[number[], number[]]> = [];
     if (x.tokens.length >= 2 && agrees(matrix[1][0])) turns.push([familyFirst(x.tokens.length), inOrder(y.tokens.length)]);
     if (y.tokens.length >= 2 && agrees(matrix[0][1])) turns.push([inOrder(x.tokens.length), familyFirst(y.tokens.length)]);
