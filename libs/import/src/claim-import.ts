@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import {
   Clock,
   decideClaim,
@@ -101,7 +101,7 @@ export class ClaimImport {
   private perpetrators: ReadonlySet<string> = new Set(initialPerpetratorList.map((p) => p.code));
 
   constructor(private readonly options: ClaimImportOptions) {
-    this.mappingSha256 = createHash('sha256').update(canonicalize(options.mapping), 'utf8').digest('hex');
+    this.mappingSha256 = hash('sha256', canonicalize(options.mapping), 'hex');
     this.correlationId = importRunId(options.file.sha256, options.actor.id);
   }
 
@@ -171,9 +171,7 @@ export class ClaimImport {
     const rows = batch.map((p) => p.record.row);
     const commandId = importBatchId(file.sha256, actor.id, this.mappingSha256, rows);
     const context: CommandContext = { commandId, correlationId: this.correlationId, causationId: commandId, actor, issuedAt: clock.now() };
-    const requestHash = createHash('sha256')
-      .update(canonicalize({ import: file.sha256, mapping: this.mappingSha256, actor, rows }), 'utf8')
-      .digest('hex');
+    const requestHash = hash('sha256', canonicalize({ import: file.sha256, mapping: this.mappingSha256, actor, rows }), 'hex');
     let outcome: Pick<BatchResponse, 'created' | 'existing' | 'refused'>;
     let replayed = false;
     try {

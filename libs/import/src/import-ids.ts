@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** A UUID (v8 layout) derived from a name: the same name always gives the same id. */
 function derivedUuid(namespace: string, name: string): string {
-  const bytes = createHash('sha256').update(`${namespace}:${name}`).digest().subarray(0, 16);
+  const bytes = hash('sha256', `${namespace}:${name}`, 'buffer').subarray(0, 16);
   bytes[6] = (bytes[6] & 0x0f) | 0x80;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
   const hex = bytes.toString('hex');

@@ -201,10 +201,10 @@ function describe(s: ImportSummary): string {
   const what = s.dryRun ? 'dry run (nothing written; perpetrator codes checked against the initial list)' : `imported as ${s.format} by ${s.actor}`;
   return [
     `${s.file} (sha256 ${s.sha256}) ${what}${s.interrupted ? ', INTERRUPTED before the end of the file' : ''}`,
-    `  rows read        ${n(s.rowsRead)}`,
-    `  claims ${s.dryRun ? 'to file ' : 'created '}${n(s.claimsCreated)}`,
-    `  already imported ${n(s.alreadyImported)}`,
-    `  rows rejected    ${n(s.rowsRejected)}   ${s.rowsRejected > 0 ? `reasons in ${s.report}` : `(report ${s.report} is empty)`}`,
+    `  ${'rows read'.padEnd(17)}${n(s.rowsRead)}`,
+    `  ${(s.dryRun ? 'claims to file' : 'claims created').padEnd(17)}${n(s.claimsCreated)}`,
+    `  ${'already imported'.padEnd(17)}${n(s.alreadyImported)}`,
+    `  ${'rows rejected'.padEnd(17)}${n(s.rowsRejected)}   ${s.rowsRejected > 0 ? `reasons in ${s.report}` : `(report ${s.report} is empty)`}`,
     `  ${s.rowsRead} = ${s.claimsCreated} + ${s.alreadyImported} + ${s.rowsRejected}`,
     `  ${s.seconds.toFixed(1)} s, ${s.claimsPerSecond.toLocaleString('en-US')} claims/s, ${s.rowsPerSecond.toLocaleString('en-US')} rows/s, peak RSS ${Math.round(s.peakRssBytes / 2 ** 20)} MiB`,
     '',
