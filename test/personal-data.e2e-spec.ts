@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { verifyBundle } from '@ledger/bundle';
 import { loadConfig, type LedgerConfig } from '@ledger/config';
 import { eventLeafHash, fromHex, openCheckpoint, parseVerifierKey, toHex, verifyInclusion } from '@ledger/proof';
@@ -198,6 +198,14 @@ describe('protection of personal data beyond the witness', () => {
     const streamOf = (subject: string) => `data-subject-${createHash('sha256').update(subject).digest('hex').slice(0, 32)}`;
     expect(rows.map((r) => r.stream_id)).toEqual([streamOf(relative), streamOf(victim()), streamOf('witness:W-21'), streamOf('witness:W-21')]);
     expect(leaked((await ledgerText()).join('\n'))).toEqual([]);
+
+    // A retried request (same Idempotency-Key) answers the first disclosure, without its plaintext.
+    const key = { 'idempotency-key': randomUUID() };
+    const first = (await users.legal.post(`/data-subjects/${encodeURIComponent(victim())}/disclosures`, { purpose: 'retried' }, key)) as Disclosure;
+    const repeat = (await users.legal.post(`/data-subjects/${encodeURIComponent(victim())}/disclosures`, { purpose: 'retried' }, key)) as Disclosure;
+    expect(first.body.values).toHaveLength(1);
+    expect([repeat.status, repeat.body.eventIds, repeat.body.values]).toEqual([200, first.body.eventIds, undefined]);
+    expect((await db.query(`SELECT count(*)::int AS n FROM ledger_events WHERE type = 'ProtectedDataDisclosed'`)).rows[0].n).toBe(5);
   });
 
   it('keeps every subject readable across a master key rotation, without touching the ledger', async () => {

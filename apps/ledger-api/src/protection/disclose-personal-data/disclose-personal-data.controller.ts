@@ -37,7 +37,8 @@ export class DisclosePersonalDataController {
     summary: 'Read a data subject’s protected data on a claim, for a recorded purpose',
     description:
       'Subjects: `witness:<pseudonym>`, `relative:<uuid>` (from a testimony’s `relativeSubjects`), `victim:<claimId>`. ' +
-      'Answers `{ id, version, eventIds, subject, claimId, values: [{ item, recordedAt, value }] }`; 404 when the claim holds no data of the subject, 409 once it was erased.',
+      'Answers `{ id, version, eventIds, subject, claimId, values: [{ item, recordedAt, value }] }` (no `values` on a repeat with the same Idempotency-Key: ask again, which is recorded again); ' +
+      '404 when the claim holds no data of the subject, 409 once it was erased.',
   })
   @ApiParam({ name: 'subject', example: 'victim:9a34f235-dba1-810b-92a2-690a2efa0e35' })
   async disclose(
@@ -60,12 +61,16 @@ export class DisclosePersonalDataController {
     const values: Array<{ item: string; recordedAt: string; value: unknown }> = [];
     const outcome = await this.ledger.run(request, DataSubjectStream, subject, async ({ state, context }) => {
       const events = decideDataSubject({ type: 'Disclose', subject, claimId, items: held.map((h) => h.item), purpose }, state, context);
-      // Opened while the subject's stream is locked: an erasure cannot slip in between.
+      // Opened while the subject's stream is locked: an erasure cannot slip in between. (A decision
+      // may run again after a race on the command id: start afresh.)
+      values.length = 0;
       for (const item of held) {
         values.push({ item: item.item, recordedAt: item.recordedAt, value: 'sealed' in item ? await this.vault.open(item.sealed, item.aad) : item.plaintext });
       }
       return { events };
     });
-    return { ...sendOutcome(response, outcome), subject, claimId, values };
+    // A repeat with the same Idempotency-Key answers the first disclosure's ids, not the plaintext
+    // again: every plaintext that leaves has its own ProtectedDataDisclosed.
+    return { ...sendOutcome(response, outcome), subject, claimId, ...(outcome.replayed ? {} : { values }) };
   }
 }
