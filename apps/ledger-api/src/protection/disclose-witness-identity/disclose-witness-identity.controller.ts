@@ -51,7 +51,8 @@ export class DiscloseWitnessIdentityController {
       if (isSealedValue(identity)) plaintext = await this.vault.open(identity, witnessIdentityAad(identity.subject, testimonyId));
       return { events };
     });
-    return { ...sendOutcome(response, outcome), subject, witnessIdentity: plaintext };
+    // A repeat with the same Idempotency-Key answers the first disclosure's ids, never the sealed value.
+    return { ...sendOutcome(response, outcome), subject, ...(outcome.replayed ? {} : { witnessIdentity: plaintext }) };
   }
 
   private async testimony(claimId: string, testimonyId: string): Promise<{ pseudonym: string; identity: ProtectedWitnessIdentity }> {
