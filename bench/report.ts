@@ -543,7 +543,7 @@ function sectionBody(report: BenchReport, section: Section): string {
     case 'import':
       return ['### 8. Bulk import: `ledger import` of the casualty lists', '', provenance(report, section), '', importTables(report)].join('\n');
     case 'duplicates':
-      return ['### 7. Duplicate candidates: `ledger duplicates` on the Gaza list, precision and recall, GET /claims/{id}/possible-duplicates', '', provenance(report, section), '', duplicatesTables(report.duplicates)].join('\n');
+      return ['### 7. Duplicate candidates: `ledger duplicates` over both lists, precision and recall on the Gaza list, GET /claims/{id}/possible-duplicates', '', provenance(report, section), '', duplicatesTables(report.duplicates)].join('\n');
   }
 }
 
