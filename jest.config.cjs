@@ -17,10 +17,11 @@ const common = {
 };
 
 /**
- * End-to-end files that run once: those about the Kafka feed itself (full stack only), and the
- * one that starts the built ledger with nothing configured (embedded by definition).
+ * End-to-end files that run once: those about the full stack itself (the Kafka feed, a Postgres
+ * server refusing connections; operations covers the no-Kafka case itself), and the one that
+ * starts the built ledger with nothing configured (embedded by definition).
  */
-const RUN_ONCE = ['/test/claims\\.e2e-spec\\.ts$', '/test/read-side\\.e2e-spec\\.ts$', '/test/embedded-default\\.e2e-spec\\.ts$'];
+const RUN_ONCE = ['claims', 'read-side', 'operations', 'embedded-default'].map((name) => `/test/${name}\\.e2e-spec\\.ts$`);
 
 module.exports = {
   projects: [

@@ -28,6 +28,14 @@ export interface LedgerTransaction {
   /** Reads a stream the command only consults (reference data): not locked, not appendable. */
   peekStream(streamId: string): Promise<StreamRead>;
   append(streamId: string, streamType: string, expectedVersion: number, events: NewEvent[]): AppendedEvents;
+  /**
+   * Runs a statement in the command's own transaction, for what is kept beside the ledger and must
+   * commit or roll back with its events (a new data subject's key). Also the only safe way to touch
+   * the database while the transaction is open: on embedded PGlite, one session, a second
+   * connection would wait for this transaction's end forever. Optional: a store keeping nothing
+   * beside the ledger need not offer it.
+   */
+  query?(sql: string, params: unknown[]): Promise<Array<Record<string, unknown>>>;
 }
 
 export interface CommandResponse {

@@ -62,6 +62,10 @@ class PostgresLedgerTransaction implements LedgerTransaction {
     private readonly ids: IdGenerator,
   ) {}
 
+  async query(sql: string, params: unknown[]): Promise<Array<Record<string, unknown>>> {
+    return (await this.client.query(sql, params)).rows;
+  }
+
   async readStream(streamId: string): Promise<StreamRead> {
     const rows = this.locked.get(streamId);
     if (!rows) throw new Error(`stream ${streamId} was not declared by the command`);

@@ -4,6 +4,11 @@ import { LedgerConfig } from '@ledger/config';
 import { DATA_KEY_BYTES, openSealedJson, sealJson, type SealedValue } from '@ledger/proof';
 import { DataSource } from 'typeorm';
 
+/** Where the vault's statements run: its own pool, or a command's transaction (LedgerTransaction.query). */
+export interface Queryable {
+  query(sql: string, params: unknown[]): Promise<Array<Record<string, unknown>>>;
+}
+
 interface MasterKey {
   id: string;
   key: Buffer;
@@ -37,13 +42,17 @@ export class DataKeyVault {
     this.previous = masterKey(config.LEDGER_MASTER_KEY_PREVIOUS);
   }
 
-  /** Seals a value under the subject's key, creating the key on first use. */
-  async seal(subject: string, value: unknown, aad: string): Promise<SealedValue> {
-    return sealJson(value, subject, await this.dataKey(subject, true), aad);
+  /**
+   * Seals a value under the subject's key, creating the key on first use. Inside a command, pass
+   * its transaction: the new key then commits (or not) with the events that use it.
+   */
+  async seal(subject: string, value: unknown, aad: string, within?: Partial<Queryable>): Promise<SealedValue> {
+    return sealJson(value, subject, await this.dataKey(subject, true, within?.query ? (within as Queryable) : this.dataSource), aad);
   }
 
-  async open(sealed: SealedValue, aad: string): Promise<unknown> {
-    return openSealedJson(sealed, await this.dataKey(sealed.subject, false), aad);
+  /** Opens a sealed value; inside a command (a recorded disclosure), pass its transaction. */
+  async open(sealed: SealedValue, aad: string, within?: Partial<Queryable>): Promise<unknown> {
+    return openSealedJson(sealed, await this.dataKey(sealed.subject, false, within?.query ? (within as Queryable) : this.dataSource), aad);
   }
 
   /** The subject's data key itself, for an unredacted export that lets a court check the plaintext. */
@@ -80,16 +89,16 @@ export class DataKeyVault {
     return { rewrapped: rows.length, current: current.id };
   }
 
-  private async dataKey(subject: string, create: boolean): Promise<Buffer> {
-    let rows = await this.load(subject);
+  private async dataKey(subject: string, create: boolean, within: Queryable = this.dataSource): Promise<Buffer> {
+    let rows = await this.load(subject, within);
     if (rows.length === 0 && create) {
       const current = this.requireCurrent();
-      await this.dataSource.query(`INSERT INTO protection_keys (subject, wrapped, wrap_key_id) VALUES ($1, $2, $3) ON CONFLICT (subject) DO NOTHING`, [
+      await within.query(`INSERT INTO protection_keys (subject, wrapped, wrap_key_id) VALUES ($1, $2, $3) ON CONFLICT (subject) DO NOTHING`, [
         subject,
         wrap(current, subject, randomBytes(DATA_KEY_BYTES)),
         current.id,
       ]);
-      rows = await this.load(subject);
+      rows = await this.load(subject, within);
     }
     const [row] = rows;
     if (!row) throw new SubjectErasedError(`no key exists for ${subject}`);
@@ -99,8 +108,8 @@ export class DataKeyVault {
     return unwrap(master, subject, row.wrapped);
   }
 
-  private load(subject: string): Promise<Array<{ wrapped: string | null; wrap_key_id: string | null }>> {
-    return this.dataSource.query(`SELECT wrapped, wrap_key_id FROM protection_keys WHERE subject = $1`, [subject]);
+  private async load(subject: string, within: Queryable): Promise<Array<{ wrapped: string | null; wrap_key_id: string | null }>> {
+    return (await within.query(`SELECT wrapped, wrap_key_id FROM protection_keys WHERE subject = $1`, [subject])) as Array<{ wrapped: string | null; wrap_key_id: string | null }>;
   }
 
   private requireCurrent(): MasterKey {

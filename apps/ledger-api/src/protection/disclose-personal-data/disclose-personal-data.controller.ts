@@ -59,13 +59,13 @@ export class DisclosePersonalDataController {
     if (stream.version === 0) throw new DomainError('CLAIM.NOT_FOUND', 'not-found', 'No claim has that id.');
     const held = protectedItemsOf(stream.events).filter((item) => item.subject === subject);
     const values: Array<{ item: string; recordedAt: string; value: unknown }> = [];
-    const outcome = await this.ledger.run(request, DataSubjectStream, subject, async ({ state, context }) => {
+    const outcome = await this.ledger.run(request, DataSubjectStream, subject, async ({ state, context, tx }) => {
       const events = decideDataSubject({ type: 'Disclose', subject, claimId, items: held.map((h) => h.item), purpose }, state, context);
       // Opened while the subject's stream is locked: an erasure cannot slip in between. (A decision
       // may run again after a race on the command id: start afresh.)
       values.length = 0;
       for (const item of held) {
-        values.push({ item: item.item, recordedAt: item.recordedAt, value: 'sealed' in item ? await this.vault.open(item.sealed, item.aad) : item.plaintext });
+        values.push({ item: item.item, recordedAt: item.recordedAt, value: 'sealed' in item ? await this.vault.open(item.sealed, item.aad, tx) : item.plaintext });
       }
       return { events };
     });

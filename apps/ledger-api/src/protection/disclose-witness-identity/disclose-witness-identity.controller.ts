@@ -45,10 +45,10 @@ export class DiscloseWitnessIdentityController {
     const { pseudonym, identity } = await this.testimony(claimId, testimonyId);
     const subject = isSealedValue(identity) ? identity.subject : witnessSubject(pseudonym);
     let plaintext: unknown = identity;
-    const outcome = await this.ledger.run(request, DataSubjectStream, subject, async ({ state, context }) => {
+    const outcome = await this.ledger.run(request, DataSubjectStream, subject, async ({ state, context, tx }) => {
       const events = decideDataSubject({ type: 'Disclose', subject, claimId, items: [protectedItem.witnessIdentity(testimonyId)], purpose }, state, context);
       // Opened while the subject's stream is locked: an erasure cannot slip in between.
-      if (isSealedValue(identity)) plaintext = await this.vault.open(identity, witnessIdentityAad(identity.subject, testimonyId));
+      if (isSealedValue(identity)) plaintext = await this.vault.open(identity, witnessIdentityAad(identity.subject, testimonyId), tx);
       return { events };
     });
     // A repeat with the same Idempotency-Key answers the first disclosure's ids, never the sealed value.

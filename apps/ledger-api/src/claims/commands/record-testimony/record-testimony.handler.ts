@@ -20,10 +20,10 @@ export class RecordTestimonyHandler implements ICommandHandler<RecordTestimonyCo
    */
   execute({ request, claimId, body }: RecordTestimonyCommand): Promise<CommandOutcome<ClaimCommandResponse>> {
     const { witness, statement, statementSensitive, relatives = [], ...testimony } = body;
-    return this.claims.run(request, claimId, async ({ newId }) => {
+    return this.claims.run(request, claimId, async ({ newId, tx }) => {
       const testimonyId = newId();
       const subject = witnessSubject(witness.pseudonym);
-      const seal = async (under: string, value: unknown, aad: string): Promise<SealedData> => (await this.vault.seal(under, value, aad)) as SealedData;
+      const seal = async (under: string, value: unknown, aad: string): Promise<SealedData> => (await this.vault.seal(under, value, aad, tx)) as SealedData;
       const sealedIdentity = witness.identity ? await seal(subject, witness.identity, witnessIdentityAad(subject, testimonyId)) : undefined;
       const sealedStatement = statementSensitive ? await seal(subject, statement, sealedValueAad('testimony-statement', subject, testimonyId)) : undefined;
       const sealedRelatives: SealedData[] = [];

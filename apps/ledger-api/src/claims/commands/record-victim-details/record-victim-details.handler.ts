@@ -17,13 +17,13 @@ export class RecordVictimDetailsHandler implements ICommandHandler<RecordVictimD
   /** Sealed under the victim's key before the domain sees it; an erased victim's details are never recorded again. */
   execute({ request, claimId, body }: RecordVictimDetailsCommand): Promise<CommandOutcome<ClaimCommandResponse>> {
     if (Object.keys(body).length === 0) throw DomainError.invalid('CLAIM.INVALID', [{ path: '', message: 'must hold familyContact, medical or note' }]);
-    return this.claims.run(request, claimId, async ({ state, newId }) => {
+    return this.claims.run(request, claimId, async ({ state, newId, tx }) => {
       // No key is made for a claim that does not exist or accepts nothing more.
       if (!state.exists) throw ClaimErrors.notFound(claimId);
       refuseIfClosed(state);
       const detailsId = newId();
       const subject = victimSubject(claimId);
-      const sealedDetails = (await this.vault.seal(subject, body, sealedValueAad('victim-details', subject, detailsId))) as SealedData;
+      const sealedDetails = (await this.vault.seal(subject, body, sealedValueAad('victim-details', subject, detailsId), tx)) as SealedData;
       return { command: { type: 'RecordVictimDetails', detailsId, sealedDetails }, extras: { detailsId } };
     });
   }
