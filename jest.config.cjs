@@ -18,10 +18,11 @@ const common = {
 
 /**
  * End-to-end files that run once: those about the full stack itself (the Kafka feed, a Postgres
- * server refusing connections; operations covers the no-Kafka case itself), and the one that
- * starts the built ledger with nothing configured (embedded by definition).
+ * server refusing connections, an import killed while a second session holds a stream lock;
+ * operations covers the no-Kafka case itself), and the one that starts the built ledger with
+ * nothing configured (embedded by definition, and it imports there too).
  */
-const RUN_ONCE = ['claims', 'read-side', 'operations', 'embedded-default'].map((name) => `/test/${name}\\.e2e-spec\\.ts$`);
+const RUN_ONCE = ['claims', 'read-side', 'operations', 'import', 'embedded-default'].map((name) => `/test/${name}\\.e2e-spec\\.ts$`);
 
 module.exports = {
   projects: [

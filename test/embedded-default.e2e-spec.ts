@@ -8,6 +8,7 @@ import { exited, freePort } from './support/ledger-process.js';
 
 const MAIN = fileURLToPath(new URL('../dist/apps/ledger-api/src/main.js', import.meta.url));
 const CLI = fileURLToPath(new URL('../dist/apps/ledger-cli/src/main.js', import.meta.url));
+const GAZA_EXCERPT = fileURLToPath(new URL('./fixtures/import/gaza-excerpt.csv', import.meta.url));
 
 /**
  * `npm start` on a machine with nothing but Node: no DATABASE_URL, no KAFKA_BROKERS, no secrets.
@@ -54,7 +55,7 @@ describe('the embedded default (npm start with nothing configured)', () => {
     return { code: await exited(child), stdout, stderr };
   }
 
-  it('serves the API, keeps a filed claim across a restart, and the CLI verifies the same ledger', async () => {
+  it('serves the API, keeps a filed claim across a restart, and the CLI imports into and verifies the same ledger', async () => {
     const port = await freePort();
     ledger = await start(port);
     const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { details: Record<string, unknown> };
@@ -88,18 +89,31 @@ describe('the embedded default (npm start with nothing configured)', () => {
 
     ledger.kill('SIGTERM');
     expect(await exited(ledger)).toBe(0);
-    // Stopped: the CLI may open the data directory and check the whole ledger.
-    const verified = await cli('verify');
-    expect(verified.code).toBe(0);
-    expect(verified.stdout).toMatch(/^ok: 1 events in 1 streams/m);
+    // Stopped: the CLI may open the data directory, import a list into it and check the whole ledger.
+    const imported = await cli('import', '--format', 'gaza', '--actor', 'u-importer-1', '--json', '--report', join(dataDir, 'rejected.jsonl'), GAZA_EXCERPT);
+    expect({ code: imported.code, stderr: imported.code === 0 ? '' : imported.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(imported.stdout)).toMatchObject({ rowsRead: 300, claimsCreated: 300, rowsRejected: 0 });
 
     ledger = await start(port);
     const again = await fetch(`http://127.0.0.1:${port}/claims/${id}`, { headers: { authorization: `Bearer ${reader}` } });
     expect(again.status).toBe(200);
     expect(((await again.json()) as { victim: { name: { latin: string } } }).victim.name.latin).toBe('Mohammad al-Hussein');
+    // The restarted sequencer orders the imported events; the in-process feed projects them.
+    await eventually(async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/stats/casualties?status=all`, { headers: { authorization: `Bearer ${reader}` } });
+      const stats = (await response.json()) as { total: number };
+      return stats.total === 301 ? stats : undefined;
+    }, 'all 301 claims in the statistics', 60000);
     // One process per data directory: the CLI refuses to open it while the server runs.
     const refused = await cli('verify');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/in use by process \d+/);
+
+    ledger.kill('SIGTERM');
+    expect(await exited(ledger)).toBe(0);
+    const verified = await cli('verify');
+    expect(verified.code).toBe(0);
+    // The claim filed over HTTP, and each imported row as ClaimFiled + SourceAttached, all sequenced.
+    expect(verified.stdout).toMatch(/^ok: 601 events in 301 streams/m);
   }, 240000);
 });
