@@ -17,6 +17,12 @@ import { fmtInt } from './stats.js';
 
 const CLI = 'dist/apps/ledger-cli/src/main.js';
 
+/** The Node options `npm run ledger` gives the CLI (package.json), so that the bench runs what users run. */
+function ledgerNodeOptions(): string[] {
+  const script = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts.ledger ?? '';
+  return script.split(/\s+/).filter((word) => word.startsWith('--') && !word.startsWith('--env-file'));
+}
+
 export interface ImportSettings {
   /** Copies of the Gaza list in one file, for memory at scale (0 skips it). */
   scale: number;
@@ -96,7 +102,7 @@ async function standInForAutovacuum(db: ScratchDatabase): Promise<(() => Promise
 /** Runs the built CLI, metering its CPU and that of its Postgres backends while they live. */
 async function runImport(db: ScratchDatabase, file: string, format: 'gaza' | 'vdc', settings: ImportSettings, report: string): Promise<ImportRun> {
   const env = { ...process.env, DATABASE_URL: db.appUrl, DATABASE_OWNER_URL: db.ownerUrl, LEDGER_JWT_SECRET: 'x'.repeat(40), LOG_LEVEL: 'warn' };
-  const args = [CLI, 'import', '--format', format, '--actor', 'u-bench-importer', '--json', '--report', report, '--batch-size', String(settings.batchSize), '--concurrency', String(settings.concurrency), file];
+  const args = [...ledgerNodeOptions(), CLI, 'import', '--format', format, '--actor', 'u-bench-importer', '--json', '--report', report, '--batch-size', String(settings.batchSize), '--concurrency', String(settings.concurrency), file];
   const started = performance.now();
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid as number;

@@ -471,7 +471,7 @@ export function importTables(report: BenchReport): string {
     }),
   );
   return [
-    `\`npm run ledger -- import --format <gaza|vdc> --actor … --json <file>\` (the built CLI in its own process) into a fresh scratch ledger per file, the app not running; ` +
+    `\`npm run ledger -- import --format <gaza|vdc> --actor … --json <file>\` (the built CLI in its own process, with the Node options of \`npm run ledger\`) into a fresh scratch ledger per file, the app not running; ` +
       `batches of ${fmtInt(r.settings.batchSize)} claims (${fmtInt(2 * r.settings.batchSize)} events) per transaction, ${r.settings.concurrency} in flight. ` +
       'Every claim is two events (ClaimFiled, SourceAttached with the file\'s SHA-256). "Import s" and claims/s are the CLI\'s own timing (hashing the file, reading, mapping, filing); ' +
       'the wall time adds Node start-up and module loading. "Adds up": rows read = created + already imported + rejected, two claim events per claim, and the re-run created nothing. ' +
