@@ -200,7 +200,7 @@ describe('the Zardana scenario through the HTTP API', () => {
       ['child', 'female', 5],
       ['child', 'male', 5],
     ]);
-    const recount = await runCli(config, ['stats', '--at-seq', String(killed.asOfSeq), '--perpetrator', 'russian-forces', '--group-by', 'ageGroup,sex']);
+    const recount = await runCli(config, ['stats', '--at-seq', String(killed.asOfSeq), '--perpetrator', 'russian-forces', '--group-by', 'age-group,sex']);
     expect(recount.code).toBe(0);
     expect(JSON.parse(recount.stdout)).toEqual(byGroup);
 

@@ -31,7 +31,10 @@ export async function statsCommand(args: string[], env: NodeJS.ProcessEnv, outpu
     strict: true,
     allowPositionals: false,
   });
-  const params: Record<string, unknown> = { groupBy: values['group-by'], status: values.status, from: values.from, to: values.to };
+  // Dimensions are named as the options name them (age-group) or as the API does (ageGroup).
+  const byKebab = new Map(DIMENSION_NAMES.map((name) => [kebab(name), name]));
+  const groupBy = values['group-by']?.split(',').map((name) => byKebab.get(name.trim()) ?? name.trim()).join(',');
+  const params: Record<string, unknown> = { groupBy, status: values.status, from: values.from, to: values.to };
   for (const name of DIMENSION_NAMES) params[name] = (values as Record<string, unknown>)[kebab(name)];
   for (const key of Object.keys(params)) if (params[key] === undefined) delete params[key];
   const problems: FieldProblem[] = [];
