@@ -40,8 +40,7 @@ module.exports = {
       testMatch: ['<rootDir>/test/*.e2e-spec.ts'],
       testPathIgnorePatterns: ['/node_modules/', ...RUN_ONCE],
       testEnvironmentOptions: { ledgerMode: 'embedded' },
-      // Each file's ledger starts its own PGlite (seconds): hooks without a timeout of their own get more.
-      testTimeout: 60000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/embedded-timeouts.cjs'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
     {
