@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { Doorbell } from '@ledger/event-store';
 import type { DataSource } from 'typeorm';
 import { FeedStoppedError, type FeedBatchHandler, type FeedMessage } from './ledger-feed.consumer.js';
 import { readSequencedLog } from './ledger-log.js';
@@ -35,8 +36,7 @@ export class LedgerLogFeed implements LedgerFeed {
   private readonly pollMs: number;
   private running = false;
   private paused = false;
-  private rung = false;
-  private wake: (() => void) | null = null;
+  private readonly doorbell = new Doorbell();
   private loop: Promise<void> | null = null;
   private stopReason: string | null = 'not started';
   /** The last seq handed to the handler and taken. */
@@ -76,8 +76,7 @@ export class LedgerLogFeed implements LedgerFeed {
 
   /** News: the log grew (or a paused feed resumed). */
   notify(): void {
-    this.rung = true;
-    this.wake?.();
+    this.doorbell.ring();
   }
 
   pause(): void {
@@ -96,7 +95,7 @@ export class LedgerLogFeed implements LedgerFeed {
       try {
         const messages = this.paused ? [] : await readSequencedLog(this.dataSource, this.position, this.batchSize);
         if (messages.length === 0) {
-          await this.idle(this.pollMs);
+          await this.doorbell.wait(this.pollMs);
           continue;
         }
         await this.handle({ topic: LEDGER_LOG_TOPIC, partition: 0 }, messages);
@@ -111,26 +110,9 @@ export class LedgerLogFeed implements LedgerFeed {
           return;
         }
         this.logger.warn(`feed batch failed, retrying in ${backoff} ms: ${error instanceof Error ? error.message : String(error)}`);
-        await this.idle(backoff);
+        await this.doorbell.wait(backoff);
         backoff = Math.min(backoff * 2, 5000);
       }
     }
-  }
-
-  private idle(ms: number): Promise<void> {
-    if (this.rung) {
-      this.rung = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.wake = null;
-        this.rung = false;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wake = done;
-    });
   }
 }
