@@ -1,11 +1,8 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { loadConfig } from '@ledger/config';
-import { dataSourceOptions } from '@ledger/database';
 import { decideClaim, evolveClaim, INITIAL_PERPETRATORS, initialClaimState, type ClaimDetails, type SourceDetails } from '@ledger/domain';
-import { PostgresEventStore, RandomIds, SystemClock } from '@ledger/event-store';
-import { DataSource } from 'typeorm';
-import { assertScratch, type ScratchDatabase } from './scratch.js';
+import type { ScratchDatabase } from './scratch.js';
+import { openScratchStore } from './scratch-store.js';
 
 const KNOWN_PERPETRATORS = new Set(INITIAL_PERPETRATORS.map((p) => p.code));
 
@@ -25,12 +22,7 @@ export async function importClaims(
   concurrency: number,
   sources?: ReadonlyArray<SourceDetails | undefined>,
 ): Promise<{ events: number; seconds: number; claimIds: string[] }> {
-  assertScratch(db.appUrl);
-  const config = loadConfig({ DATABASE_URL: db.appUrl, KAFKA_BROKERS: '127.0.0.1:9092', LEDGER_JWT_SECRET: randomUUID() + randomUUID(), LOG_LEVEL: 'warn' });
-  const dataSource = new DataSource(dataSourceOptions(config, concurrency));
-  await dataSource.initialize();
-  const clock = new SystemClock();
-  const store = new PostgresEventStore(dataSource, clock, new RandomIds());
+  const { dataSource, store, clock } = await openScratchStore(db, concurrency);
   const actor = { id: 'u-bench-importer', role: 'documenter' } as const;
   let next = 0;
   let appended = 0;

@@ -1,7 +1,5 @@
 import 'reflect-metadata';
 import { createHash, randomUUID } from 'node:crypto';
-import { loadConfig } from '@ledger/config';
-import { dataSourceOptions } from '@ledger/database';
 import {
   decideClaim,
   evolveClaim,
@@ -12,9 +10,8 @@ import {
   type ClaimState,
   type CommandContext,
 } from '@ledger/domain';
-import { PostgresEventStore, RandomIds, SystemClock } from '@ledger/event-store';
-import { DataSource } from 'typeorm';
-import { assertScratch, type ScratchDatabase } from './scratch.js';
+import type { ScratchDatabase } from './scratch.js';
+import { openScratchStore } from './scratch-store.js';
 
 const KNOWN_PERPETRATORS = new Set(INITIAL_PERPETRATORS.map((p) => p.code));
 
@@ -86,12 +83,7 @@ export async function loadVerifiedClaims(
   perCommand: number,
   concurrency: number,
 ): Promise<LifecycleLoad> {
-  assertScratch(db.appUrl);
-  const config = loadConfig({ DATABASE_URL: db.appUrl, KAFKA_BROKERS: '127.0.0.1:9092', LEDGER_JWT_SECRET: randomUUID() + randomUUID(), LOG_LEVEL: 'warn' });
-  const dataSource = new DataSource(dataSourceOptions(config, concurrency));
-  await dataSource.initialize();
-  const clock = new SystemClock();
-  const store = new PostgresEventStore(dataSource, clock, new RandomIds());
+  const { dataSource, store, clock } = await openScratchStore(db, concurrency);
   const states = new Map<string, ClaimState>(claims.map((c) => [c.id, initialClaimState]));
   let appended = 0;
   const started = performance.now();
