@@ -20,8 +20,8 @@ const embeddedDatabases: Map<string, EmbeddedPostgres> = ((globalThis as { __emb
 
 /**
  * A fresh ledger for one test file: its own database (dropped and created again, named
- * `ledger_test_<name>`), its own Kafka topic and origin. Refuses any database whose name does
- * not say test.
+ * `ledger_test_<name>`, plus LEDGER_TEST_DB_SUFFIX when two checkouts test against one server at
+ * once), its own Kafka topic and origin. Refuses any database whose name does not say test.
  */
 export async function freshTestLedger(name: string, overrides: Record<string, string> = {}): Promise<LedgerConfig> {
   const run = process.env.LEDGER_TEST_RUN ?? randomBytes(3).toString('hex');
@@ -37,7 +37,8 @@ export async function freshTestLedger(name: string, overrides: Record<string, st
     embeddedDatabases.set(embedded.url, embedded);
     return loadConfig({ ...settings, DATABASE_URL: embedded.url, ...overrides });
   }
-  const database = `ledger_test_${name.replace(/[^a-z0-9]/gi, '_').toLowerCase()}`;
+  const suffix = (process.env.LEDGER_TEST_DB_SUFFIX ?? '').replace(/[^a-z0-9]/gi, '_').toLowerCase();
+  const database = `ledger_test_${name.replace(/[^a-z0-9]/gi, '_').toLowerCase()}${suffix}`;
   if (!/test/.test(database)) throw new Error(`refusing to run tests against ${database}`);
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
