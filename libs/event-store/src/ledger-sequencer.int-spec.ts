@@ -4,7 +4,7 @@ import { dataSourceOptions, migrate } from '@ledger/database';
 import { canonicalize, openCheckpoint } from '@ledger/proof';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { eventually, freshTestLedger } from '../../../test/support/test-ledger.js';
+import { eventually, freshTestLedger, superuser } from '../../../test/support/test-ledger.js';
 import type { CommandExecution, CommandResponse } from './event-store.port.js';
 import { LedgerIdentity } from './ledger-identity.js';
 import { CHECKPOINT_EVERY_EVENTS, LedgerSequencer } from './ledger-sequencer.js';
@@ -103,6 +103,53 @@ describe('LedgerSequencer (real Postgres)', () => {
     await store.execute(note('T'));
     await sequenceAll(4);
     expect(await sequenced()).toEqual([...order, { seq: 4, stream: 'T', version: 2 }]);
+  }, 30000);
+
+  it('orders transactions by their id as a number, also across a power of ten (999 before 1000)', async () => {
+    const admin = await superuser(config);
+    try {
+      const { rows } = await admin.query<{ xmin: string }>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
+      // The largest power of ten below every running transaction: the ids around it are finished.
+      const boundary = 10 ** Math.floor(Math.log10(Number(rows[0].xmin) - 1));
+      expect(boundary).toBeGreaterThanOrEqual(10);
+      const hashes = new Map<string, string>();
+      // Rows written in this id order, each as if by the transaction given (a superuser may).
+      const written: Array<[string, number, number]> = [
+        ['S', 1, boundary - 1],
+        ['S', 2, boundary],
+        ['T', 1, boundary - 2],
+      ];
+      for (const [streamId, version, txId] of written) {
+        const id = randomUUID();
+        const prevHash = hashes.get(streamId) ?? null;
+        const canonical = canonicalize({
+          streamId, streamType: 'test', version, eventId: id, type: 'Noted', schemaVersion: 1,
+          occurredAt: new Date().toISOString(), recordedAt: new Date().toISOString(),
+          actor: { id: 'u-test', role: 'documenter' }, commandId: id, correlationId: id, causationId: id,
+          payload: { n: version }, prevHash,
+        });
+        const hash = createHash('sha256').update(canonical).digest('hex');
+        await admin.query(
+          `INSERT INTO ledger_events (tx_id, stream_id, stream_type, version, event_id, type, command_id, prev_hash, hash, canonical, recorded_at)
+           VALUES ($1::text::xid8, $2, 'test', $3, $4, 'Noted', $4, $5, $6, $7, now())`,
+          [String(txId), streamId, version, id, prevHash, hash, canonical],
+        );
+        hashes.set(streamId, hash);
+      }
+    } finally {
+      await admin.end();
+    }
+    const sequencer = new LedgerSequencer(dataSource, identity);
+    // A batch that stops inside the range must take the smallest transactions first.
+    expect(await sequencer.sequenceOnce(2)).toBe(2);
+    expect(await sequencer.sequenceOnce()).toBe(1);
+    expect(sequencer.problem).toBeNull();
+    expect(await sequenced()).toEqual([
+      { seq: 1, stream: 'T', version: 1 },
+      { seq: 2, stream: 'S', version: 1 },
+      { seq: 3, stream: 'S', version: 2 },
+    ]);
+    expect(await sequencer.sequenceOnce()).toBe(0);
   }, 30000);
 
   it('signs a checkpoint at every 1,000 events, over the root of exactly that size', async () => {

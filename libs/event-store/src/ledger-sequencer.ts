@@ -141,10 +141,12 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
     const untilCheckpoint = base + CHECKPOINT_EVERY_EVENTS - lastSeq;
     const limit = Math.max(1, Math.min(batchLimit, untilCheckpoint));
     const events = (await runner.query(
-      `SELECT id, tx_id::text, event_id, stream_id, version, hash FROM ledger_events
-       WHERE (tx_id, id) > ($1::xid8, $2::bigint)
-         AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-       ORDER BY tx_id, id
+      // Qualified on purpose: a bare `ORDER BY tx_id` would sort by the text output column of the
+      // same name, putting xid 10000 before 9999 whenever a batch spans a power of ten.
+      `SELECT e.id, e.tx_id::text AS tx_id, e.event_id, e.stream_id, e.version, e.hash FROM ledger_events e
+       WHERE (e.tx_id, e.id) > ($1::xid8, $2::bigint)
+         AND e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY e.tx_id, e.id
        LIMIT $3`,
       [state.last_tx_id, state.last_event_row, limit],
     )) as PendingEvent[];
