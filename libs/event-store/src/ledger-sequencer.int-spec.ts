@@ -152,6 +152,38 @@ describe('LedgerSequencer (real Postgres)', () => {
     expect(await sequencer.sequenceOnce()).toBe(0);
   }, 30000);
 
+  it('passes over events that already have a seq when its position lags behind them (a log sorted by xid text)', async () => {
+    const sequencer = new LedgerSequencer(dataSource, identity);
+    for (const stream of ['P', 'Q', 'R']) await store.execute(note(stream));
+    await eventually(async () => {
+      await sequencer.sequenceOnce();
+      return (await sequenced()).length === 3 ? true : undefined;
+    }, 'three events to be sequenced');
+    // What the text-sorted batches left behind: the position at the first event, the later ones logged.
+    const admin = await superuser(config);
+    try {
+      await admin.query(
+        `UPDATE sequencer_state s SET last_tx_id = e.tx_id, last_event_row = e.id
+         FROM ledger_events e WHERE s.id = 1 AND e.stream_id = 'P'`,
+      );
+    } finally {
+      await admin.end();
+    }
+    expect(await sequencer.sequenceOnce()).toBe(2);
+    expect(sequencer.problem).toBeNull();
+    await store.execute(note('P'));
+    await eventually(async () => {
+      await sequencer.sequenceOnce();
+      return (await sequenced()).length === 4 ? true : undefined;
+    }, 'the next event to be sequenced');
+    expect(await sequenced()).toEqual([
+      { seq: 1, stream: 'P', version: 1 },
+      { seq: 2, stream: 'Q', version: 1 },
+      { seq: 3, stream: 'R', version: 1 },
+      { seq: 4, stream: 'P', version: 2 },
+    ]);
+  }, 30000);
+
   it('signs a checkpoint at every 1,000 events, over the root of exactly that size', async () => {
     const sequencer = new LedgerSequencer(dataSource, identity);
     for (let batch = 0; batch < 5; batch++) {

@@ -140,7 +140,7 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
     const base = Math.max(this.lastCheckpointSize, 0);
     const untilCheckpoint = base + CHECKPOINT_EVERY_EVENTS - lastSeq;
     const limit = Math.max(1, Math.min(batchLimit, untilCheckpoint));
-    const events = (await runner.query(
+    let events = (await runner.query(
       // Qualified on purpose: a bare `ORDER BY tx_id` would sort by the text output column of the
       // same name, putting xid 10000 before 9999 whenever a batch spans a power of ten.
       `SELECT e.id, e.tx_id::text AS tx_id, e.event_id, e.stream_id, e.version, e.hash FROM ledger_events e
@@ -163,12 +163,22 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
       ]);
       return 0;
     }
-    const broken = await this.firstOutOfOrder(runner, events);
+    const { broken, sequenced } = await this.inspect(runner, events);
     if (broken) {
       this.alarm = broken;
       this.logger.error(`sequencing halted: ${broken}`);
       await runner.query(`UPDATE sequencer_state SET halted_reason = $1 WHERE id = 1`, [broken]);
       return 0;
+    }
+    const last = events[events.length - 1];
+    if (sequenced.size > 0) {
+      // Only a log written while batches were sorted by the text of their xid can hold these.
+      this.logger.warn(`${sequenced.size} events past the sequencer's position already have a seq; passing over them`);
+      events = events.filter((event) => !sequenced.has(event.event_id));
+      if (events.length === 0) {
+        await this.advance(runner, last, lastSeq, lastSeq, false);
+        return sequenced.size;
+      }
     }
     const leaves = events.map((event) => eventLeafHash(event.hash));
     const grown = appendLeaves(this.frontier, lastSeq, leaves);
@@ -189,41 +199,64 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
     );
     const checkpointed = checkpointDue(grown.size);
     if (checkpointed) await this.checkpoint(runner, grown.size, grown.frontier);
-    const last = events[events.length - 1];
-    const updated = (await runner.query(
-      `UPDATE sequencer_state
-       SET last_tx_id = $1::xid8, last_event_row = $2, last_seq = $3,
-           last_checkpoint_at = CASE WHEN $5 THEN now() ELSE last_checkpoint_at END
-       WHERE id = 1 AND last_seq = $4`,
-      [last.tx_id, last.id, grown.size, lastSeq, checkpointed],
-    )) as [unknown, number];
-    if (updated[1] !== 1) throw new Error('sequencer_state moved under this sequencer: another one is active');
+    await this.advance(runner, last, lastSeq, grown.size, checkpointed);
     this.frontier = grown.frontier;
     this.size = grown.size;
     if (checkpointed) this.lastCheckpointSize = grown.size;
     return events.length;
   }
 
-  /** Each event must be its stream's next version: the last sequenced one or one earlier in the batch. */
-  private async firstOutOfOrder(runner: QueryRunner, events: PendingEvent[]): Promise<string | null> {
-    const needed = events.filter((e) => e.version > 1);
-    const present = new Set<string>();
-    if (needed.length > 0) {
-      const rows = (await runner.query(
-        `SELECT l.stream_id, l.version FROM ledger_log l
-         JOIN unnest($1::text[], $2::int[]) AS want(stream_id, version)
-           ON l.stream_id = want.stream_id AND l.version = want.version`,
-        [needed.map((e) => e.stream_id), needed.map((e) => e.version - 1)],
-      )) as Array<{ stream_id: string; version: number }>;
-      for (const row of rows) present.add(`${row.stream_id}\u0000${row.version}`);
-    }
+  /** Moves the sequencer's position to `last` (fenced by the seq it started from). */
+  private async advance(runner: QueryRunner, last: PendingEvent, fromSeq: number, toSeq: number, checkpointed: boolean): Promise<void> {
+    const updated = (await runner.query(
+      `UPDATE sequencer_state
+       SET last_tx_id = $1::xid8, last_event_row = $2, last_seq = $3,
+           last_checkpoint_at = CASE WHEN $5 THEN now() ELSE last_checkpoint_at END
+       WHERE id = 1 AND last_seq = $4`,
+      [last.tx_id, last.id, toSeq, fromSeq, checkpointed],
+    )) as [unknown, number];
+    if (updated[1] !== 1) throw new Error('sequencer_state moved under this sequencer: another one is active');
+  }
+
+  /**
+   * Each event must be its stream's next version: the last sequenced one or one earlier in the
+   * batch. Also names the events that already have a seq (see the warning in sequenceBatch).
+   */
+  private async inspect(runner: QueryRunner, events: PendingEvent[]): Promise<{ broken: string | null; sequenced: Set<string> }> {
+    const key = (streamId: string, version: number): string => `${streamId}\u0000${version}`;
+    const streams: string[] = [];
+    const versions: number[] = [];
     for (const event of events) {
-      if (event.version > 1 && !present.has(`${event.stream_id}\u0000${event.version - 1}`)) {
-        return `event ${event.event_id} is version ${event.version} of ${event.stream_id}, but version ${event.version - 1} is not sequenced before it`;
+      streams.push(event.stream_id);
+      versions.push(event.version);
+      if (event.version > 1) {
+        streams.push(event.stream_id);
+        versions.push(event.version - 1);
       }
-      present.add(`${event.stream_id}\u0000${event.version}`);
     }
-    return null;
+    const rows = (await runner.query(
+      `SELECT l.stream_id, l.version, l.event_id FROM ledger_log l
+       JOIN unnest($1::text[], $2::int[]) AS want(stream_id, version)
+         ON l.stream_id = want.stream_id AND l.version = want.version`,
+      [streams, versions],
+    )) as Array<{ stream_id: string; version: number; event_id: string }>;
+    const present = new Set(rows.map((row) => key(row.stream_id, row.version)));
+    const sequenced = new Set<string>();
+    const logged = new Set(rows.map((row) => row.event_id));
+    for (const event of events) {
+      if (logged.has(event.event_id)) {
+        sequenced.add(event.event_id);
+        continue;
+      }
+      if (event.version > 1 && !present.has(key(event.stream_id, event.version - 1))) {
+        return {
+          broken: `event ${event.event_id} is version ${event.version} of ${event.stream_id}, but version ${event.version - 1} is not sequenced before it`,
+          sequenced,
+        };
+      }
+      present.add(key(event.stream_id, event.version));
+    }
+    return { broken: null, sequenced };
   }
 
   private async loadTree(runner: QueryRunner, size: number): Promise<void> {
