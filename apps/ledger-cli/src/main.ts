@@ -6,7 +6,7 @@ import { UsageError } from './usage-error.js';
 // reflect-metadata at all: it needs nothing but Node and the bundle file.
 
 /** Commands that load no decorated (Nest or TypeORM) class, and so no reflect-metadata. */
-const WITHOUT_DECORATORS: ReadonlySet<string | undefined> = new Set(['verify-bundle', 'help', '--help', undefined]);
+const WITHOUT_DECORATORS: ReadonlySet<string | undefined> = new Set(['verify', 'verify-bundle', 'help', '--help', undefined]);
 
 /** Commands that use no database: they never start the embedded one. */
 const WITHOUT_DATABASE: ReadonlySet<string | undefined> = new Set(['token', 'verify-bundle', 'help', '--help', undefined]);
@@ -24,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
     }
     return run(argv);
   }
+  // A configured database leaves no embedded one to start: load none of its code (verify's start-up).
+  if (process.env.DATABASE_URL) return run(argv);
   await import('reflect-metadata');
   const [database, config, nest] = await Promise.all([import('@ledger/database'), import('@ledger/config'), import('@nestjs/common')]);
   const embedded = await database.startEmbeddedDefault(process.env);

@@ -20,6 +20,8 @@ import { RandomIds, SystemClock } from './system-clock.js';
 const ADMIN_URL = process.env.TEST_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CLI = fileURLToPath(new URL('../../../dist/apps/ledger-cli/src/main.js', import.meta.url));
 const STREAMS = 40;
+/** As freshTestLedger names databases: two checkouts testing against one server keep their copies apart. */
+const TEST_DB_SUFFIX = (process.env.LEDGER_TEST_DB_SUFFIX ?? '').replace(/[^a-z0-9]/gi, '_').toLowerCase();
 const ROUNDS = 30;
 /** Copying the ledger database and walking it takes a few seconds on a busy machine. */
 const TEST_TIMEOUT = 60000;
@@ -72,7 +74,7 @@ describe('verifyLedger (real Postgres, tampered as a superuser)', () => {
 
   /** A copy of the built ledger, tampered with by `tamper` on a superuser session whose triggers and foreign keys are off. */
   async function tamperedCopy(name: string, tamper: (db: pg.Client) => Promise<void> = async () => {}): Promise<LedgerConfig> {
-    const database = `ledger_test_verifier_${name}`;
+    const database = `ledger_test_verifier_${name}${TEST_DB_SUFFIX}`;
     const baseDatabase = new URL(base.DATABASE_URL).pathname.slice(1);
     await withAdmin(async (admin) => {
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);

@@ -14,8 +14,8 @@ import {
   type Checkpoint,
   type VerifierKey,
 } from '@ledger/proof';
-import type { Connection as PgConnection, PoolClient, Submittable } from 'pg';
-import type { DataSource, QueryRunner } from 'typeorm';
+import type { ClientBase, Connection as PgConnection, Pool, Submittable } from 'pg';
+import type { DataSource } from 'typeorm';
 
 /** What can be wrong with a ledger, in the order the walk meets them at one seq. */
 export type LedgerProblem =
@@ -124,7 +124,7 @@ export interface LedgerVerifyOptions {
 }
 
 export const VERIFY_BATCH_SIZE = 5_000;
-/** Connections reading ahead; the DataSource's pool must allow this many at once. */
+/** Connections reading ahead; the DataSource's (or Pool's) pool must allow this many at once. */
 export const VERIFY_CONNECTIONS = 2;
 export const VERIFY_WORKERS = 1;
 /** Batches read (and checked) ahead of the walk. */
@@ -152,52 +152,85 @@ type EnvelopeMember = (typeof ENVELOPE_MEMBERS)[number];
 const MEMBER = Object.fromEntries(ENVELOPE_MEMBERS.map((name, i) => [name, i])) as Record<EnvelopeMember, number>;
 
 /**
+ * Where the verifier takes its connections from: a TypeORM DataSource on the postgres driver, or
+ * a bare pg Pool (the CLI's, which spares it loading TypeORM).
+ */
+export type LedgerConnections = Pick<DataSource, 'createQueryRunner'> | Pick<Pool, 'connect'>;
+
+/** A connection taken for the walk, and how to give it back. */
+interface Lease {
+  readonly client: ClientBase;
+  release(): Promise<void>;
+}
+
+async function lease(source: LedgerConnections): Promise<Lease> {
+  if ('createQueryRunner' in source) {
+    const runner = source.createQueryRunner();
+    try {
+      const client = (await runner.connect()) as ClientBase;
+      return { client, release: () => runner.release() };
+    } catch (error) {
+      await runner.release();
+      throw error;
+    }
+  }
+  const client = await source.connect();
+  return { client, release: async () => client.release() };
+}
+
+async function rows<T>(client: ClientBase, sql: string, params?: unknown[]): Promise<T[]> {
+  return (await client.query(sql, params)).rows as T[];
+}
+
+/**
  * Walks the whole ledger in seq order inside one read-only snapshot and recomputes every event
  * hash, chain link, leaf, stored Merkle node, checkpoint root and signature. Stops at the first
  * problem. Memory: the few batches read ahead, the tree's frontier, and the last version and hash
- * of each stream. Takes `connections` connections from the DataSource's pool at once.
+ * of each stream. Takes `connections` connections from the source's pool at once.
  */
-export async function verifyLedger(dataSource: DataSource, options: LedgerVerifyOptions = {}): Promise<LedgerVerdict> {
-  const runners: QueryRunner[] = [];
+export async function verifyLedger(source: LedgerConnections, options: LedgerVerifyOptions = {}): Promise<LedgerVerdict> {
+  const leases: Lease[] = [];
   let snapshot = '';
-  // Embedded PGlite is one session: a second connection's transaction would wait for the first's end.
-  const connections = (await isSingleSession(dataSource)) ? 1 : (options.connections ?? VERIFY_CONNECTIONS);
   try {
+    leases.push(await lease(source));
+    // Embedded PGlite is one session: a second connection's transaction would wait for the first's end.
+    const connections = (await isSingleSession(leases[0].client)) ? 1 : (options.connections ?? VERIFY_CONNECTIONS);
     for (let i = 0; i < connections; i++) {
-      const runner = dataSource.createQueryRunner();
-      runners.push(runner);
-      await runner.connect();
+      if (i > 0) leases.push(await lease(source));
+      const client = leases[i].client;
       // One snapshot for the whole walk, shared by every connection: the sequencer may keep
       // appending meanwhile without making the log, the tree and the checkpoints disagree.
-      await runner.query(`START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`);
+      await client.query(`START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`);
       if (i > 0) {
-        await runner.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
+        await client.query(`SET TRANSACTION SNAPSHOT '${snapshot}'`);
       } else if (connections > 1) {
-        const [exported] = (await runner.query(`SELECT pg_export_snapshot() AS id`)) as Array<{ id: string }>;
+        const [exported] = await rows<{ id: string }>(client, `SELECT pg_export_snapshot() AS id`);
         snapshot = exported.id;
       }
       // The walk reads key ranges in key order. A parallel plan ships every wide row through a
       // worker's queue, and a stale row estimate (autovacuum off, say) picks a bitmap scan plus a
       // sort of the wide rows; either makes Postgres two to three times slower here.
-      await runner.query(`SET LOCAL max_parallel_workers_per_gather = 0`);
-      await runner.query(`SET LOCAL enable_bitmapscan = off`);
+      await client.query(`SET LOCAL max_parallel_workers_per_gather = 0`);
+      await client.query(`SET LOCAL enable_bitmapscan = off`);
     }
-    const [{ server_encoding: encoding }] = (await runners[0].query(`SHOW server_encoding`)) as Array<{ server_encoding: string }>;
+    const [{ server_encoding: encoding }] = await rows<{ server_encoding: string }>(leases[0].client, `SHOW server_encoding`);
     // Events are read as raw bytes; text in a UTF8 database is valid UTF-8, which the checks rely on.
     if (encoding !== 'UTF8') throw new Error(`the ledger database must be UTF8, not ${encoding}`);
-    return await new LedgerReader(runners, options).verify();
+    return await new LedgerReader(
+      leases.map((l) => l.client),
+      options,
+    ).verify();
   } finally {
-    for (const runner of runners) {
-      if (runner.isReleased) continue;
-      await runner.query(`ROLLBACK`).catch(() => undefined);
-      await runner.release();
+    for (const { client, release } of leases) {
+      await client.query(`ROLLBACK`).catch(() => undefined);
+      await release();
     }
   }
 }
 
 /** True for embedded PGlite, where every connection shares one database session. */
-export async function isSingleSession(dataSource: Pick<DataSource, 'query'>): Promise<boolean> {
-  const [{ version }] = (await dataSource.query(`SELECT version()`)) as Array<{ version: string }>;
+export async function isSingleSession(client: Pick<ClientBase, 'query'>): Promise<boolean> {
+  const [{ version }] = (await client.query(`SELECT version()`)).rows as Array<{ version: string }>;
   return version.includes('PGlite');
 }
 
@@ -309,10 +342,10 @@ class LedgerReader {
   /** The largest seq in ledger_log, in the snapshot. */
   private lastSeq = 0;
   /** The first connection: everything but the log batches it shares with the others. */
-  private readonly runner: QueryRunner;
+  private readonly runner: ClientBase;
 
   constructor(
-    private readonly runners: readonly QueryRunner[],
+    private readonly runners: readonly ClientBase[],
     private readonly options: LedgerVerifyOptions,
   ) {
     this.runner = runners[0];
@@ -326,7 +359,7 @@ class LedgerReader {
     const walk = new LedgerWalk(identity.key, identity.external, this.checkNodes);
     const progressEvery = this.options.progressEvery ?? PROGRESS_EVERY;
     let nextProgress = progressEvery;
-    const [{ last }] = (await this.runner.query(`SELECT coalesce(max(seq), 0) AS last FROM ledger_log`)) as Array<{ last: string }>;
+    const [{ last }] = await rows<{ last: string }>(this.runner, `SELECT coalesce(max(seq), 0) AS last FROM ledger_log`);
     this.lastSeq = Number(last);
     const batches = Math.ceil(this.lastSeq / this.batchSize);
 
@@ -370,17 +403,14 @@ class LedgerReader {
   }
 
   private async identity(): Promise<LedgerFailure | { key: VerifierKey | null; external: Checkpoint | null }> {
-    const rows = (await this.runner.query(`SELECT origin, public_key FROM ledger_identity ORDER BY created_at`)) as Array<{
-      origin: string;
-      public_key: string;
-    }>;
+    const identities = await rows<{ origin: string; public_key: string }>(this.runner, `SELECT origin, public_key FROM ledger_identity ORDER BY created_at`);
     const trusted = this.options.trustedKey === undefined ? null : parseVerifierKey(this.options.trustedKey);
-    if (rows.length > 1) {
-      return identityFailure('one ledger_identity row', `${rows.length} rows: ${rows.map((r) => r.origin).join(', ')}`);
+    if (identities.length > 1) {
+      return identityFailure('one ledger_identity row', `${identities.length} rows: ${identities.map((r) => r.origin).join(', ')}`);
     }
     let stored: VerifierKey | null = null;
-    if (rows.length === 1) {
-      const [{ origin, public_key: text }] = rows;
+    if (identities.length === 1) {
+      const [{ origin, public_key: text }] = identities;
       try {
         stored = parseVerifierKey(text);
       } catch (error) {
@@ -411,7 +441,7 @@ class LedgerReader {
    * and the checkpoints among them; `readDone` settles when the connection is free again, `batch`
    * when the rows are also checked (on a worker, if there is one).
    */
-  private async fetch(runner: QueryRunner, from: number, to: number): Promise<{ readDone: Promise<unknown>; batch: Promise<LogBatch> }> {
+  private async fetch(runner: ClientBase, from: number, to: number): Promise<{ readDone: Promise<unknown>; batch: Promise<LogBatch> }> {
     const data = await copyOut(runner, logBatchCopy(from, to), (to - from) * LOG_ROW_BYTES);
     // A worker hashes and scans the rows while this connection reads the nodes and checkpoints.
     const checking = this.workers?.check(data) ?? null;
@@ -432,7 +462,7 @@ class LedgerReader {
     return { readDone: reading, batch };
   }
 
-  private async nodes(runner: QueryRunner, from: number, to: number): Promise<StoredNodes> {
+  private async nodes(runner: ClientBase, from: number, to: number): Promise<StoredNodes> {
     if (to <= from) return emptyNodes();
     const levels = new CopyBatch(await copyOut(runner, nodeLevelsCopy(from, to), (to - from) * 2 * 32 + 4096), 5);
     const nodes = StoredNodes.fromLevels(from, to, levels);
@@ -440,24 +470,23 @@ class LedgerReader {
     return StoredNodes.fromCopy(from, new CopyBatch(await copyOut(runner, nodesCopy(from, to), (to - from) * 2 * NODE_ROW_BYTES), 3));
   }
 
-  private async checkpoints(runner: QueryRunner, after: number, upTo: number): Promise<StoredCheckpoint[]> {
-    const rows = (await runner.query(CHECKPOINTS, [after, upTo])) as Array<{ size: string; root: Buffer; note: string }>;
-    return rows.map((r) => ({ size: Number(r.size), root: r.root, note: r.note }));
+  private async checkpoints(runner: ClientBase, after: number, upTo: number): Promise<StoredCheckpoint[]> {
+    const found = await rows<{ size: string; root: Buffer; note: string }>(runner, CHECKPOINTS, [after, upTo]);
+    return found.map((r) => ({ size: Number(r.size), root: r.root, note: r.note }));
   }
 
   /** What can only be seen once the whole log has been walked. */
   private async afterLog(walk: LedgerWalk): Promise<LedgerVerdict> {
     const size = walk.size;
-    const [state] = (await this.runner.query(
+    const [state] = await rows<{ last_seq: string; last_tx_id: string; last_event_row: string }>(
+      this.runner,
       `SELECT last_seq, last_tx_id::text AS last_tx_id, last_event_row FROM sequencer_state WHERE id = 1`,
-    )) as Array<{ last_seq: string; last_tx_id: string; last_event_row: string }>;
+    );
     if (!state) return failure('log-length', size + 1, 'a sequencer_state row', 'none');
     if (Number(state.last_seq) !== size) {
       return failure('log-length', Math.min(size, Number(state.last_seq)) + 1, `a log of ${state.last_seq} events (sequencer_state.last_seq)`, `a log of ${size} events`);
     }
-    const [beyond] = (await this.runner.query(`SELECT size FROM ledger_checkpoints WHERE size > $1 ORDER BY size LIMIT 1`, [
-      size,
-    ])) as Array<{ size: string }>;
+    const [beyond] = await rows<{ size: string }>(this.runner, `SELECT size FROM ledger_checkpoints WHERE size > $1 ORDER BY size LIMIT 1`, [size]);
     if (beyond) {
       return failure('checkpoint-beyond-log', Number(beyond.size), `no checkpoint beyond tree size ${size}`, `a checkpoint at size ${beyond.size}`);
     }
@@ -466,18 +495,19 @@ class LedgerReader {
       return failure('external-checkpoint-beyond-log', size + 1, `a log of at least ${external.size} events (the external checkpoint)`, `a log of ${size} events`);
     }
     // Everything at or before the sequencer's position in (tx_id, id) order has been given a seq.
-    const [passed] = (await this.runner.query(
-      `SELECT count(*) AS n FROM ledger_events WHERE (tx_id, id) <= ($1::xid8, $2::bigint)`,
-      [state.last_tx_id, state.last_event_row],
-    )) as Array<{ n: string }>;
+    const [passed] = await rows<{ n: string }>(this.runner, `SELECT count(*) AS n FROM ledger_events WHERE (tx_id, id) <= ($1::xid8, $2::bigint)`, [
+      state.last_tx_id,
+      state.last_event_row,
+    ]);
     if (Number(passed.n) !== size) {
-      const [lost] = (await this.runner.query(
+      const [lost] = await rows<{ stream_id: string; version: number; event_id: string }>(
+        this.runner,
         `SELECT e.stream_id, e.version, e.event_id FROM ledger_events e
          WHERE (e.tx_id, e.id) <= ($1::xid8, $2::bigint)
            AND NOT EXISTS (SELECT 1 FROM ledger_log l WHERE l.event_id = e.event_id)
          ORDER BY e.tx_id, e.id LIMIT 1`,
         [state.last_tx_id, state.last_event_row],
-      )) as Array<{ stream_id: string; version: number; event_id: string }>;
+      );
       return {
         ok: false,
         seq: null,
@@ -493,11 +523,10 @@ class LedgerReader {
 }
 
 /**
- * Runs a COPY ... TO STDOUT on the runner's connection and returns everything it sent, in one
- * buffer (first sized to `expectedBytes`, so a batch is rarely copied while it grows).
+ * Runs a COPY ... TO STDOUT on the connection and returns everything it sent, in one buffer
+ * (first sized to `expectedBytes`, so a batch is rarely copied while it grows).
  */
-async function copyOut(runner: QueryRunner, sql: string, expectedBytes: number): Promise<Buffer> {
-  const client = (await runner.connect()) as PoolClient;
+async function copyOut(client: ClientBase, sql: string, expectedBytes: number): Promise<Buffer> {
   const copy = new CopyOut(sql, expectedBytes);
   client.query(copy);
   return copy.done;

@@ -1,8 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { VERIFY_CONNECTIONS, verifyLedger, type LedgerFailure, type LedgerVerdict, type LedgerVerified } from '@ledger/event-store';
 import { parseVerifierKey } from '@ledger/proof';
-import { DataSource } from 'typeorm';
+import pg from 'pg';
+// The verifier's own module, not the event store's index: verify loads no TypeORM, Nest or Kafka code.
+import {
+  VERIFY_CONNECTIONS,
+  verifyLedger,
+  type LedgerConnections,
+  type LedgerFailure,
+  type LedgerVerdict,
+  type LedgerVerified,
+} from '../../../../libs/event-store/src/ledger-verifier.js';
 import { UsageError } from '../usage-error.js';
 
 export interface VerifyRequest {
@@ -41,20 +49,19 @@ export async function verifyCommand(args: string[], env: NodeJS.ProcessEnv, outp
   const request = await parseVerifyArgs(args);
   const url = env.DATABASE_URL?.trim();
   if (!url || !/^postgres(ql)?:\/\/\S+$/.test(url)) throw new UsageError('DATABASE_URL (a postgres:// URL) is needed to verify the ledger');
-  const dataSource = new DataSource({ type: 'postgres', url, applicationName: 'ledger-verify', extra: { max: VERIFY_CONNECTIONS } });
-  await dataSource.initialize();
+  const pool = new pg.Pool({ connectionString: url, application_name: 'ledger-verify', max: VERIFY_CONNECTIONS });
   try {
-    return await runVerify(dataSource, request, output);
+    return await runVerify(pool, request, output);
   } finally {
-    await dataSource.destroy();
+    await pool.end();
   }
 }
 
 /** Verifies, reports progress on stderr and the verdict on stdout; returns the exit code. */
-export async function runVerify(dataSource: DataSource, request: VerifyRequest, output: VerifyOutput): Promise<number> {
+export async function runVerify(connections: LedgerConnections, request: VerifyRequest, output: VerifyOutput): Promise<number> {
   const started = performance.now();
   const rate = (events: number): number => Math.round(events / Math.max((performance.now() - started) / 1000, 1e-3));
-  const verdict: LedgerVerdict = await verifyLedger(dataSource, {
+  const verdict: LedgerVerdict = await verifyLedger(connections, {
     trustedKey: request.trustedKey,
     externalCheckpoint: request.externalCheckpoint,
     onProgress: ({ events, streams }) =>
