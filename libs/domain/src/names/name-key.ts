@@ -139,7 +139,11 @@ function joinParticles(tokens: string[]): string[] {
  * way ("Abd al-Rahman", "Abdel Rahman", "Abdulrahman" -> "abdalrahman"; "عبد الرحمن" -> "عبدالرحمن").
  */
 export function nameTokens(text: string): string[] {
-  const folded = foldText(text)
+  return tokensOfFolded(foldText(text));
+}
+
+function tokensOfFolded(text: string): string[] {
+  const folded = text
     // An assimilated article is "al" before a sun letter: "ad-Din", "ar-Rashid", "ash-Shami".
     .replace(/(^|[\s-])[aeu](t|th|d|dh|r|z|s|sh|n)-(?=\2)/g, '$1al-')
     // An article hyphenated to the next word belongs to it even when glued to the previous one:
@@ -271,6 +275,10 @@ function withoutArticle(sounds: string[]): string {
 
 /** A script-independent consonant skeleton of one token (Arabic or Latin), e.g. محمد, Muhammad, Mohamed, Mohammad -> the same string. Returns '' when the token has no consonants. */
 export function nameSkeleton(token: string): string {
+  return rememberedSkeleton(token);
+}
+
+function skeletonOf(token: string): string {
   const folded = foldText(token).replace(/\s+/g, '');
   // "Abu al-Shaar", "ابو الشعر" and "Abushaar" are the same family name.
   const abuAl = /^(abu|abo|abw|ابو)(?:al|el|ال)(.+)$/.exec(folded);
@@ -280,6 +288,26 @@ export function nameSkeleton(token: string): string {
   return withoutArticle(units(folded));
 }
 
+/**
+ * A pure function of one string, remembered for the strings seen lately: a few thousand given and
+ * family names recur across a whole ledger, and folding them was most of a claim's projection. It
+ * forgets everything at `limit` entries, so memory stays bounded whatever the input.
+ */
+function remembered<T>(compute: (text: string) => T, limit: number): (text: string) => T {
+  const seen = new Map<string, T>();
+  return (text) => {
+    let value = seen.get(text);
+    if (value === undefined) {
+      if (seen.size >= limit) seen.clear();
+      value = compute(text);
+      seen.set(text, value);
+    }
+    return value;
+  };
+}
+
+const rememberedSkeleton = remembered(skeletonOf, 50_000);
+
 /** Particles, and particles glued to an article, that say nothing on their own. */
 const PARTICLE = /^(?:[aeu]l|ab[uo]u?|abw|ab[uo]u?l|abd|abd(?:[aeiou]|ou)?l|ab[uo]u?al|abwal|ال|عبد|ابو|عبدال|ابوال)$/;
 
@@ -288,7 +316,9 @@ const PARTICLE = /^(?:[aeu]l|ab[uo]u?|abw|ab[uo]u?l|abd|abd(?:[aeiou]|ou)?l|ab[u
  * and both halves of an Arabic compound around its article (عزالدين, نورالدين, فاطمهالزهرا), so
  * that a search for "Din" or "Nour" finds it.
  */
-function tokenParts(token: string): string[] {
+const tokenParts = remembered(partsOf, 50_000);
+
+function partsOf(token: string): readonly string[] {
   const parts: string[] = [];
   const particle = /^(?:abdal|abd|abu|عبدال|عبد|ابو)(.{2,})$/.exec(token);
   if (particle !== null) parts.push(particle[1]);
@@ -301,14 +331,15 @@ function tokenParts(token: string): string[] {
 export function nameSearchKey(name: NameParts | undefined): string {
   if (name === undefined) return '';
   const texts = [name.arabic, name.latin, name.given, name.father, name.family, name.alias].filter((t) => t !== undefined);
+  const folded = texts.map((text) => foldText(text));
   // Each field is folded on its own: a particle never joins across two fields.
-  const tokens = new Set(texts.flatMap((text) => nameTokens(text)));
+  const tokens = new Set(folded.flatMap((text) => tokensOfFolded(text)));
   // Skeletons of the joined tokens, of their parts, and of every hyphen- or space-separated piece
   // as written ("Abual-naja" gives "naja" too), so that one part of a compound name finds it.
   // A part's one-letter skeleton would only add noise: "Abdullah" must not be found as "Ali" (~l).
   const partSkeletons = [
     ...[...tokens].flatMap((token) => tokenParts(token)),
-    ...texts.flatMap((text) => pieces(foldText(text))).filter((piece) => !PARTICLE.test(piece)),
+    ...folded.flatMap((text) => pieces(text)).filter((piece) => !PARTICLE.test(piece)),
   ]
     .map((part) => nameSkeleton(part))
     .filter((s) => s.length >= 2);
