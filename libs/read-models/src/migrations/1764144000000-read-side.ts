@@ -119,11 +119,21 @@ const READ_SIDE_TABLES_V1 = ['projection_checkpoints', 'projection_progress', 'c
 /** Every table projections own today: the application may change their rows, unlike the ledger's. */
 export const READ_SIDE_TABLES = [...READ_SIDE_TABLES_V1, 'claim_documents'] as const;
 
-/** A later migration that changes a read-model table calls this again so replays build the same shape. */
+/**
+ * A later migration that changes a read-model table calls this again so replays build the same
+ * shape. A shadow table is rebuilt from the feed and read only whole (compared, or copied into the
+ * live table on a swap): it is unlogged (a crash loses nothing a replay cannot rebuild) and keeps
+ * only the unique indexes, which decide what an insert does; the others would only slow the rebuild.
+ */
 export async function recreateShadowTables(q: QueryRunner, tables: readonly string[]): Promise<void> {
   await q.query(`CREATE SCHEMA IF NOT EXISTS ${SHADOW_SCHEMA}`);
   for (const table of tables) {
     await q.query(`DROP TABLE IF EXISTS ${SHADOW_SCHEMA}.${table}`);
-    await q.query(`CREATE TABLE ${SHADOW_SCHEMA}.${table} (LIKE public.${table} INCLUDING ALL)`);
+    await q.query(`CREATE UNLOGGED TABLE ${SHADOW_SCHEMA}.${table} (LIKE public.${table} INCLUDING ALL EXCLUDING INDEXES EXCLUDING STATISTICS)`);
+    const unique: Array<{ definition: string }> = await q.query(
+      `SELECT pg_get_indexdef(i.indexrelid) AS definition FROM pg_index i WHERE i.indrelid = $1::regclass AND i.indisunique ORDER BY i.indexrelid`,
+      [`public.${table}`],
+    );
+    for (const { definition } of unique) await q.query(definition.replace(` ON public.${table} `, ` ON ${SHADOW_SCHEMA}.${table} `));
   }
 }
