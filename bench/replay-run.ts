@@ -17,7 +17,8 @@ export function runReplay(env: Record<string, string>, job: ReplayJob): Promise<
   assertScratch(env.DATABASE_URL);
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ['dist/bench/replay-child.js', JSON.stringify(job)], {
+    // With the Node options of `npm run ledger`, which runs `ledger replay`.
+    const child = spawn(process.execPath, ['--max-semi-space-size=32', 'dist/bench/replay-child.js', JSON.stringify(job)], {
       env: { ...process.env, ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
