@@ -130,6 +130,12 @@ export class ConfigurationError extends Error {
 const KNOWN = new Set(Object.keys(new LedgerConfig()).concat(['DATABASE_URL', 'KAFKA_BROKERS']));
 
 /** Reads and validates the configuration; throws ConfigurationError naming every bad variable. */
+/**
+ * Settings of every application connection: a forgotten open transaction anywhere holds the
+ * sequencer back (SEQUENCER.md "Things that bite"), so none may idle in one or run for ever.
+ */
+export const LEDGER_SESSION_OPTIONS = '-c idle_in_transaction_session_timeout=60000 -c statement_timeout=60000';
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): LedgerConfig {
   const raw: Record<string, string> = {};
   for (const key of KNOWN) {

@@ -35,7 +35,7 @@ export class LedgerLogger extends ConsoleLogger {
 }
 
 /** The one structured logger: JSON lines, at LOG_LEVEL and above. */
-export function useLedgerLogger(config: LedgerConfig, context: string): ConsoleLogger {
+export function useLedgerLogger(config: Pick<LedgerConfig, 'LOG_LEVEL'>, context: string): ConsoleLogger {
   const from = LEVELS.indexOf(config.LOG_LEVEL);
   const logger = new LedgerLogger(context, { json: true, flattenParams: true, logLevels: [...LEVELS.slice(from), 'fatal'] });
   Logger.overrideLogger(logger);

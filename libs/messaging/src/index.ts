@@ -4,3 +4,4 @@ export * from './ledger-publisher.js';
 export * from './kafka-health.js';
 export * from './ledger-log.js';
 export * from './ledger-log-feed.js';
+export * from './publisher-loop.js';

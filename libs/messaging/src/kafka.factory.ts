@@ -17,7 +17,7 @@ function logCreator(): (entry: LogEntry) => void {
   };
 }
 
-export function createKafka(config: LedgerConfig, clientId: string): Kafka {
+export function createKafka(config: Pick<LedgerConfig, 'kafkaBrokers' | 'LOG_LEVEL'>, clientId: string): Kafka {
   return new Kafka({
     clientId,
     brokers: config.kafkaBrokers,

@@ -1,154 +1,111 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Worker } from 'node:worker_threads';
 import { LedgerConfig } from '@ledger/config';
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { Doorbell, LeaderLease } from '@ledger/event-store';
-import { createKafka, ensureLedgerTopic } from './kafka.factory.js';
-import { readSequencedLog } from './ledger-log.js';
+import { PublisherLoop, type PublisherSettings, type PublisherStatus } from './publisher-loop.js';
+import { PUBLISHER_THREAD, type FromPublisherThread, type PublisherThreadData, type ToPublisherThread } from './publisher-thread.js';
 
-const BATCH = 1000;
-const IDLE_POLL_MS = 100;
-const MAX_BACKOFF_MS = 5000;
-
+const RESTART_MS = [1000, 2000, 5000];
+const STOP_TIMEOUT_MS = 15000;
 
 /**
- * Sends every sequenced event to Kafka in seq order, then records how far it got (transactional
- * outbox). A crash between the two re-sends; consumers skip seqs they already applied. It runs
- * apart from the sequencer, so a Kafka outage never stops sequencing or checkpoints.
+ * The Kafka publisher of this process (see PublisherLoop). A built ledger runs it on a worker
+ * thread of its own, restarted if it dies; run from TypeScript sources (tests) it runs on the
+ * main thread, the same loop.
  */
 @Injectable()
 export class LedgerPublisher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(LedgerPublisher.name);
-  private readonly kafka: Kafka;
-  private producer: Producer | null = null;
-  private topicReady = false;
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private readonly doorbell = new Doorbell();
-  private lastError: string | null = null;
-  private failures = 0;
-  private lease: LeaderLease;
-  private published: number | null = null;
+  private inProcess: PublisherLoop | null = null;
+  private thread: Worker | null = null;
+  private threadExited: Promise<void> | null = null;
+  private threadStatus: PublisherStatus = { problem: null, failedAttempts: 0 };
+  /** Failed attempts of threads that ended, and the ends themselves. */
+  private earlierFailures = 0;
+  private restarts = 0;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private stopping = false;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: LedgerConfig,
-  ) {
-    this.kafka = createKafka(config, 'ledger-publisher');
-    this.lease = new LeaderLease(dataSource, 'publisher');
-  }
+  ) {}
 
   onApplicationBootstrap(): void {
-    this.running = true;
-    this.loop = this.run();
+    if (import.meta.url.endsWith('.js')) {
+      this.startThread();
+      return;
+    }
+    this.inProcess = new PublisherLoop(this.dataSource, this.settings());
+    this.inProcess.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    this.doorbell.ring();
-    await this.loop;
-    await this.producer?.disconnect().catch(() => undefined);
-    await this.lease.release();
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    await this.inProcess?.stop();
+    const thread = this.thread;
+    if (!thread) return;
+    thread.postMessage({ type: 'stop' } satisfies ToPublisherThread);
+    const timer = setTimeout(() => void thread.terminate(), STOP_TIMEOUT_MS);
+    await this.threadExited;
+    clearTimeout(timer);
   }
 
   /** Called when new events were sequenced, to publish without waiting for the next poll. */
   notify(): void {
-    this.doorbell.ring();
+    if (this.inProcess) this.inProcess.notify();
+    else this.thread?.postMessage({ type: 'notify' } satisfies ToPublisherThread);
   }
 
   /** Null when publishing works; otherwise why it does not (for /health). */
   get problem(): string | null {
-    return this.lastError;
+    return this.inProcess ? this.inProcess.status.problem : this.threadStatus.problem;
   }
 
   /** Attempts to publish that failed since start (Kafka, the topic or the database): a metric. */
   get failedAttempts(): number {
-    return this.failures;
+    return this.inProcess ? this.inProcess.status.failedAttempts : this.earlierFailures + this.threadStatus.failedAttempts;
   }
 
-  private async run(): Promise<void> {
-    let backoff = 200;
-    while (this.running) {
-      try {
-        if (!(await this.lease.hold())) {
-          this.published = null;
-          await this.doorbell.wait(1000);
-          continue;
-        }
-        const sent = await this.publishBatch();
-        this.lastError = null;
-        backoff = 200;
-        if (sent === 0) await this.doorbell.wait(IDLE_POLL_MS);
-      } catch (error) {
-        this.lastError = error instanceof Error ? error.message : String(error);
-        this.failures += 1;
-        this.logger.warn(`publishing paused, retrying in ${backoff} ms: ${this.lastError}`);
-        await this.producer?.disconnect().catch(() => undefined);
-        this.producer = null;
-        await this.doorbell.wait(backoff);
-        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-      }
-    }
+  private settings(): PublisherSettings {
+    return {
+      KAFKA_TOPIC: this.config.KAFKA_TOPIC,
+      LEDGER_ORIGIN: this.config.LEDGER_ORIGIN,
+      LOG_LEVEL: this.config.LOG_LEVEL,
+      kafkaBrokers: this.config.kafkaBrokers,
+    };
   }
 
-  /** Where publishing stands, read once per lease and then kept here: one query per idle poll. */
-  private async lastPublished(topic: string): Promise<number> {
-    if (this.published !== null) return this.published;
-    await this.dataSource.query(
-      `INSERT INTO publisher_state (topic, last_published_seq) VALUES ($1, 0) ON CONFLICT (topic) DO NOTHING`,
-      [topic],
-    );
-    const [{ last_published_seq: last }] = (await this.dataSource.query(
-      `SELECT last_published_seq FROM publisher_state WHERE topic = $1`,
-      [topic],
-    )) as Array<{ last_published_seq: string }>;
-    this.published = Number(last);
-    return this.published;
-  }
-
-  private async publishBatch(): Promise<number> {
-    const topic = this.config.KAFKA_TOPIC;
-    const last = await this.lastPublished(topic);
-    const messages = await readSequencedLog(this.dataSource, last, BATCH);
-    if (messages.length === 0) return 0;
-    const producer = await this.connectedProducer();
-    await producer.send({
-      topic,
-      acks: -1,
-      messages: messages.map((message) => ({
-        key: message.streamId,
-        value: message.value,
-        headers: { seq: String(message.seq), type: message.type, origin: this.config.LEDGER_ORIGIN },
-      })),
+  private startThread(): void {
+    const data: PublisherThreadData = { kind: PUBLISHER_THREAD, databaseUrl: this.config.DATABASE_URL, settings: this.settings() };
+    const thread = new Worker(new URL('./publisher-thread.js', import.meta.url), { workerData: data });
+    this.thread = thread;
+    this.threadStatus = { problem: null, failedAttempts: 0 };
+    let stopped = false;
+    thread.on('message', (message: FromPublisherThread) => {
+      if (message.type === 'status') {
+        this.threadStatus = message.status;
+        if (message.status.problem === null) this.restarts = 0;
+      } else stopped = true;
     });
-    const newest = messages[messages.length - 1].seq;
-    const [, updated] = (await this.dataSource.query(
-      `UPDATE publisher_state SET last_published_seq = $2, updated_at = now()
-       WHERE topic = $1 AND last_published_seq = $3`,
-      [topic, newest, last],
-    )) as [unknown, number];
-    // Someone else moved it (a stale lease): read it again rather than trust memory.
-    this.published = updated === 1 ? newest : null;
-    return messages.length;
-  }
-
-  private async connectedProducer(): Promise<Producer> {
-    if (!this.topicReady) {
-      await ensureLedgerTopic(this.kafka, this.config.KAFKA_TOPIC);
-      this.topicReady = true;
-    }
-    if (!this.producer) {
-      const producer = this.kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        // murmur2 like the Java client: a stream's partition is the same whoever produces it.
-        createPartitioner: Partitioners.DefaultPartitioner,
+    thread.on('error', (error) => this.logger.error(`the publisher thread failed: ${error.message}`));
+    this.threadExited = new Promise((resolve) => {
+      thread.once('exit', (code) => {
+        resolve();
+        this.earlierFailures += this.threadStatus.failedAttempts;
+        if (this.stopping || stopped) return;
+        // It died: say so, and start another (its position is in publisher_state; a resend is harmless).
+        this.earlierFailures += 1;
+        const delay = RESTART_MS[Math.min(this.restarts, RESTART_MS.length - 1)];
+        this.restarts += 1;
+        this.threadStatus = { problem: `the publisher thread stopped (exit code ${code}); restarting in ${delay} ms`, failedAttempts: 0 };
+        this.logger.error(this.threadStatus.problem as string);
+        this.restartTimer = setTimeout(() => {
+          this.restartTimer = null;
+          if (!this.stopping) this.startThread();
+        }, delay);
       });
-      await producer.connect();
-      this.producer = producer;
-    }
-    return this.producer;
+    });
   }
-
 }
