@@ -13,7 +13,16 @@ import {
   type UnhashedEnvelope,
 } from '@ledger/proof';
 import { jsonFixturesUnder, readFixture } from '../../proof/test/fixtures.js';
-import { CanonicalScanner, CopyBatch, LedgerWalk, LOG_BATCH_COLUMNS, StoredNodes, type StoredCheckpoint } from './ledger-verifier.js';
+import {
+  CanonicalScanner,
+  CopyBatch,
+  leafHashInto,
+  LedgerWalk,
+  LOG_BATCH_COLUMNS,
+  nodeHashInto,
+  StoredNodes,
+  type StoredCheckpoint,
+} from './ledger-verifier.js';
 
 /** The reference on stored bytes: what the scanner may only ever agree with. */
 function isCanonical(text: string): boolean {
@@ -409,5 +418,23 @@ describe('LedgerWalk', () => {
     stored.appendLeafHashes(ledger.events.map((e) => e.leafHash));
     const wrong = { node: (level: number, index: number) => (level === 1 && index === 2 ? new Uint8Array(32) : stored.node(level, index)) };
     expect(walkAll(ledger, 3, null, wrong as MemoryMerkleTree)).toMatchObject({ ok: false, seq: 6, problem: 'merkle-node-mismatch' });
+  });
+});
+
+describe('leafHashInto and nodeHashInto', () => {
+  it('are SHA-256 of 0x00 || leaf and 0x01 || left || right, in place too', () => {
+    const next = random(42);
+    for (let round = 0; round < 200; round++) {
+      const bytes = Uint8Array.from({ length: 100 }, () => Math.floor(next() * 256));
+      const out = new Uint8Array(40);
+      leafHashInto(bytes, 3, out, 5);
+      expect(toHex(out.subarray(5, 37))).toBe(createHash('sha256').update(Buffer.from([0])).update(bytes.subarray(3, 35)).digest('hex'));
+      nodeHashInto(bytes, 1, bytes, 60, out, 2);
+      const node = createHash('sha256').update(Buffer.from([1])).update(bytes.subarray(1, 33)).update(bytes.subarray(60, 92)).digest('hex');
+      expect(toHex(out.subarray(2, 34))).toBe(node);
+      // Written over its own left input, as the tree's frontier does.
+      nodeHashInto(bytes, 1, bytes, 60, bytes, 1);
+      expect(toHex(bytes.subarray(1, 33))).toBe(node);
+    }
   });
 });

@@ -2,14 +2,11 @@ import { Buffer } from 'node:buffer';
 import { hash } from 'node:crypto';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import {
-  appendLeaves,
   bytesEqual,
   canonicalize,
   emptyRoot,
-  leafHash,
   openCheckpoint,
   parseVerifierKey,
-  rootFromFrontier,
   toHex,
   type Checkpoint,
   type VerifierKey,
@@ -738,6 +735,12 @@ export class StoredNodes {
     return offset >= 0 && regionIs(this.data, offset, 32, hash);
   }
 
+  /** Whether the stored node is the 32 bytes at hashes[at, at + 32). */
+  matchesAt(level: number, index: number, hashes: Uint8Array, at: number): boolean {
+    const offset = this.offsets[level]?.[index - Math.floor(this.from / 2 ** level)];
+    return offset !== undefined && offset >= 0 && regionIsRegion(this.data, offset, hashes, at, 32);
+  }
+
   describe(level: number, index: number): string {
     const offset = this.offsets[level]?.[index - Math.floor(this.from / 2 ** level)];
     if (offset === undefined) return 'missing';
@@ -810,7 +813,7 @@ export interface StoredCheckpoint {
  * Problems at one seq are reported before problems of the tree that holds that seq's leaf.
  */
 export class LedgerWalk {
-  private frontier: Uint8Array[] = [];
+  private readonly tree = new FrontierTree();
   private treeSize = 0;
   private readonly heads = new StreamHeads();
   private checkpointCount = 0;
@@ -844,24 +847,25 @@ export class LedgerWalk {
     checkpoints: readonly StoredCheckpoint[],
     checks: BatchChecks | null = batch === null ? null : checkBatch(batch, this.scanner),
   ): LedgerFailure | null {
-    const leaves: Uint8Array[] = [];
+    // Row i's leaf hash is checks.hashes[64 i + 32, 64 i + 64); the rows before the first failure grow the tree.
+    let leaves = 0;
     let eventFailure: LedgerFailure | null = null;
     if (batch !== null && checks !== null) {
       for (let row = 0; row < batch.rows; row++) {
         batch.select(row);
-        const failed = this.followEvent(batch, row, this.treeSize + leaves.length + 1, checks);
+        const failed = this.followEvent(batch, row, this.treeSize + leaves + 1, checks);
         if (failed !== null) {
           eventFailure = failed;
           break;
         }
-        leaves.push(checks.hashes.subarray(row * 64 + 32, row * 64 + 64));
+        leaves++;
       }
     }
-    return this.grow(leaves, batch, nodes, checkpoints) ?? eventFailure;
+    return this.grow(leaves, checks?.hashes ?? EMPTY, batch, nodes, checkpoints) ?? eventFailure;
   }
 
   verdict(): LedgerVerified {
-    const root = toHex(rootFromFrontier(this.frontier, this.treeSize));
+    const root = toHex(this.root());
     const external = this.externalCheckpoint;
     return {
       ok: true,
@@ -905,14 +909,16 @@ export class LedgerWalk {
     return null;
   }
 
+  /** Appends `leaves` leaf hashes, the i-th at hashes[64 i + 32, 64 i + 64). */
   private grow(
-    leaves: readonly Uint8Array[],
+    leaves: number,
+    hashes: Uint8Array,
     batch: CopyBatch | null,
     nodes: StoredNodes,
     checkpoints: readonly StoredCheckpoint[],
   ): LedgerFailure | null {
     const start = this.treeSize;
-    const end = start + leaves.length;
+    const end = start + leaves;
     const external = this.externalCheckpoint;
     const marks = checkpoints.map((c) => c.size).filter((size) => size <= end);
     if (external && external.size >= start && external.size <= end && !this.externalChecked) marks.push(external.size);
@@ -920,7 +926,7 @@ export class LedgerWalk {
     let next = 0;
     for (const size of [...marks, end]) {
       if (size < this.treeSize) continue;
-      const failed = this.append(leaves.slice(this.treeSize - start, size - start), batch, start, nodes);
+      const failed = this.append(hashes, this.treeSize - start, size - start, batch, start, nodes);
       if (failed) return failed;
       while (next < checkpoints.length && checkpoints[next].size === size) {
         const bad = this.checkCheckpoint(checkpoints[next++], batch, start);
@@ -937,26 +943,25 @@ export class LedgerWalk {
     return null;
   }
 
-  private append(leaves: readonly Uint8Array[], batch: CopyBatch | null, start: number, nodes: StoredNodes): LedgerFailure | null {
-    if (leaves.length === 0) return null;
-    const grown = appendLeaves(this.frontier, this.treeSize, leaves);
-    if (this.checkNodes) {
-      for (const node of grown.nodes) {
-        if (nodes.matches(node.level, node.index, node.hash) !== true) {
-          // A node is complete once its last leaf is in: that leaf's seq is the first that shows it.
-          const seq = (node.index + 1) * 2 ** node.level;
-          return failure(
-            'merkle-node-mismatch',
-            this.at(seq, batch, start),
-            `node (${node.level}, ${node.index}) ${toHex(node.hash)}`,
-            `node (${node.level}, ${node.index}) ${nodes.describe(node.level, node.index)}`,
-          );
-        }
+  /** Appends the leaves of rows [from, to) (hashes as in {@link grow}), checking every node that completes. */
+  private append(hashes: Uint8Array, from: number, to: number, batch: CopyBatch | null, start: number, nodes: StoredNodes): LedgerFailure | null {
+    const tree = this.tree;
+    for (let row = from; row < to; row++) {
+      // Each node that completes (the leaf, then each pair it closes) is compared as it is made.
+      const bad = tree.append(hashes, row * 64 + 32, this.checkNodes ? nodes : null);
+      if (bad !== null) {
+        // A node is complete once its last leaf is in: that leaf's seq is the first that shows it.
+        const seq = (bad.index + 1) * 2 ** bad.level;
+        return failure(
+          'merkle-node-mismatch',
+          this.at(seq, batch, start),
+          `node (${bad.level}, ${bad.index}) ${toHex(bad.hash)}`,
+          `node (${bad.level}, ${bad.index}) ${nodes.describe(bad.level, bad.index)}`,
+        );
       }
-      this.nodeCount += grown.nodes.length;
     }
-    this.frontier = grown.frontier;
-    this.treeSize = grown.size;
+    if (this.checkNodes) this.nodeCount = tree.nodes;
+    this.treeSize = tree.size;
     return null;
   }
 
@@ -984,7 +989,7 @@ export class LedgerWalk {
   }
 
   private root(): Uint8Array {
-    return this.treeSize === 0 ? emptyRoot() : rootFromFrontier(this.frontier, this.treeSize);
+    return this.treeSize === 0 ? emptyRoot() : this.tree.root();
   }
 
   /** Where a tree problem at `seq` is: with the stream and version of that seq's event when it is in this batch. */
@@ -1047,10 +1052,9 @@ function checkRow(row: CopyBatch, index: number, scanner: CanonicalScanner, hash
   if (typeof envelope === 'string') return failure('not-canonical', locate(row), 'RFC 8785 canonical JSON', envelope);
   const disagreement = envelopeProblem(envelope) ?? columnDisagreement(envelope, row);
   if (disagreement !== null) return failure(disagreement.problem, locate(row), disagreement.expected, disagreement.actual);
-  const leaf = leafHash(digest);
   hashes.set(digest, index * 64);
-  hashes.set(leaf, index * 64 + 32);
-  leafOk[index] = regionIs(data, row.start(LEAF_HASH), row.length(LEAF_HASH), leaf) ? 1 : 0;
+  leafHashInto(hashes, index * 64, hashes, index * 64 + 32);
+  leafOk[index] = row.length(LEAF_HASH) === 32 && regionIsRegion(data, row.start(LEAF_HASH), hashes, index * 64 + 32, 32) ? 1 : 0;
   return null;
 }
 
@@ -1586,6 +1590,174 @@ function decodeMember(data: Buffer, start: number, end: number): unknown {
     default:
       return Number(data.toString('latin1', start, end));
   }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The RFC 6962 tree grown leaf by leaf from its frontier (the roots of the complete subtrees along
+ * its right edge, largest first), all in one preallocated buffer: no allocation per leaf or node.
+ */
+class FrontierTree {
+  /** The frontier: entry i at [32 i, 32 i + 32); one per set bit of the size, at most 53. */
+  private readonly edge = new Uint8Array(64 * 32);
+  private depth = 0;
+  /** Leaves appended. */
+  size = 0;
+  /** Nodes made (leaves included). */
+  nodes = 0;
+
+  /**
+   * Appends the leaf hash at hashes[at, at + 32); with `stored`, compares each node that
+   * completes (the leaf first, then upwards) and returns the first that differs, without appending.
+   */
+  append(hashes: Uint8Array, at: number, stored: StoredNodes | null): MismatchedNode | null {
+    const edge = this.edge;
+    let top = this.depth;
+    for (let i = 0; i < 32; i++) edge[top * 32 + i] = hashes[at + i];
+    let index = this.size;
+    let level = 0;
+    if (stored !== null && !stored.matchesAt(0, index, edge, top * 32)) return mismatched(0, index, edge, top * 32);
+    let made = 1;
+    // Each trailing 1 bit of the old size is a complete left sibling that now gets its pair.
+    while (index % 2 === 1) {
+      top--;
+      nodeHashInto(edge, top * 32, edge, top * 32 + 32, edge, top * 32);
+      level++;
+      index = (index - 1) / 2;
+      made++;
+      if (stored !== null && !stored.matchesAt(level, index, edge, top * 32)) return mismatched(level, index, edge, top * 32);
+    }
+    this.depth = top + 1;
+    this.size++;
+    this.nodes += made;
+    return null;
+  }
+
+  /** The root of the tree as it stands (size > 0). */
+  root(): Uint8Array {
+    const edge = this.edge;
+    const hash = edge.slice((this.depth - 1) * 32, this.depth * 32);
+    for (let i = this.depth - 2; i >= 0; i--) nodeHashInto(edge, i * 32, hash, 0, hash, 0);
+    return hash;
+  }
+}
+
+interface MismatchedNode {
+  readonly level: number;
+  readonly index: number;
+  readonly hash: Uint8Array;
+}
+
+function mismatched(level: number, index: number, data: Uint8Array, at: number): MismatchedNode {
+  return { level, index, hash: data.slice(at, at + 32) };
+}
+
+/*
+ * SHA-256 (FIPS 180-4) of the two fixed shapes the tree hashes: a leaf, 0x00 || 32 bytes (one
+ * block), and a node, 0x01 || 32 || 32 bytes (two blocks). In plain JavaScript on preallocated
+ * words these cost well under a microsecond, less than the call into OpenSSL and its buffers.
+ */
+const K256 = Int32Array.from([
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be,
+  0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa,
+  0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85,
+  0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3,
+  0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f,
+  0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+]);
+const IV256 = Int32Array.from([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]);
+const SHA_W = new Int32Array(64);
+const SHA_H = new Int32Array(8);
+/** The message, padded: at most two blocks. */
+const SHA_BLOCKS = new Uint8Array(128);
+
+function sha256Compress(block: Uint8Array, at: number): void {
+  const w = SHA_W;
+  for (let i = 0; i < 16; i++) {
+    const j = at + 4 * i;
+    w[i] = (block[j] << 24) | (block[j + 1] << 16) | (block[j + 2] << 8) | block[j + 3];
+  }
+  for (let i = 16; i < 64; i++) {
+    const w15 = w[i - 15];
+    const w2 = w[i - 2];
+    const s0 = ((w15 >>> 7) | (w15 << 25)) ^ ((w15 >>> 18) | (w15 << 14)) ^ (w15 >>> 3);
+    const s1 = ((w2 >>> 17) | (w2 << 15)) ^ ((w2 >>> 19) | (w2 << 13)) ^ (w2 >>> 10);
+    w[i] = (w[i - 16] + s0 + w[i - 7] + s1) | 0;
+  }
+  const h = SHA_H;
+  let a = h[0];
+  let b = h[1];
+  let c = h[2];
+  let d = h[3];
+  let e = h[4];
+  let f = h[5];
+  let g = h[6];
+  let k = h[7];
+  for (let i = 0; i < 64; i++) {
+    const s1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+    const t1 = (k + s1 + ((e & f) ^ (~e & g)) + K256[i] + w[i]) | 0;
+    const s0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+    const t2 = (s0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+    k = g;
+    g = f;
+    f = e;
+    e = (d + t1) | 0;
+    d = c;
+    c = b;
+    b = a;
+    a = (t1 + t2) | 0;
+  }
+  h[0] = (h[0] + a) | 0;
+  h[1] = (h[1] + b) | 0;
+  h[2] = (h[2] + c) | 0;
+  h[3] = (h[3] + d) | 0;
+  h[4] = (h[4] + e) | 0;
+  h[5] = (h[5] + f) | 0;
+  h[6] = (h[6] + g) | 0;
+  h[7] = (h[7] + k) | 0;
+}
+
+function sha256Out(out: Uint8Array, at: number): void {
+  for (let i = 0; i < 8; i++) {
+    const v = SHA_H[i];
+    out[at + 4 * i] = v >>> 24;
+    out[at + 4 * i + 1] = (v >>> 16) & 0xff;
+    out[at + 4 * i + 2] = (v >>> 8) & 0xff;
+    out[at + 4 * i + 3] = v & 0xff;
+  }
+}
+
+/** out[outAt, outAt + 32) = SHA-256(0x00 || input[at, at + 32)): the RFC 6962 leaf hash. Out may overlap the input. */
+export function leafHashInto(input: Uint8Array, at: number, out: Uint8Array, outAt: number): void {
+  const m = SHA_BLOCKS;
+  m[0] = 0x00;
+  for (let i = 0; i < 32; i++) m[1 + i] = input[at + i];
+  m[33] = 0x80;
+  m.fill(0, 34, 62);
+  // 33 bytes = 264 bits.
+  m[62] = 0x01;
+  m[63] = 0x08;
+  SHA_H.set(IV256);
+  sha256Compress(m, 0);
+  sha256Out(out, outAt);
+}
+
+/** out[outAt, outAt + 32) = SHA-256(0x01 || left || right): an RFC 6962 interior node. Out may overlap either input. */
+export function nodeHashInto(left: Uint8Array, leftAt: number, right: Uint8Array, rightAt: number, out: Uint8Array, outAt: number): void {
+  const m = SHA_BLOCKS;
+  m[0] = 0x01;
+  for (let i = 0; i < 32; i++) m[1 + i] = left[leftAt + i];
+  for (let i = 0; i < 32; i++) m[33 + i] = right[rightAt + i];
+  m[65] = 0x80;
+  m.fill(0, 66, 126);
+  // 65 bytes = 520 bits.
+  m[126] = 0x02;
+  m[127] = 0x08;
+  SHA_H.set(IV256);
+  sha256Compress(m, 0);
+  sha256Compress(m, 64);
+  sha256Out(out, outAt);
 }
 
 /** The worker_threads role this module takes when it is started as a batch-check worker. */
