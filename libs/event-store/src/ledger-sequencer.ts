@@ -1,10 +1,12 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { appendLeaves, eventLeafHash, rootFromFrontier, signCheckpoint, subtreeNodes, nodeKey } from '@ledger/proof';
+import { appendLeaves, eventLeafHash, rootFromFrontier, signCheckpoint, subtreeNodes, nodeKey, type MerkleNode } from '@ledger/proof';
 import { DataSource, type QueryRunner } from 'typeorm';
 import { LEDGER_LOCK_SPACE, LeaderLease, SEQUENCER_BATCH_LOCK } from './leader-lease.js';
 import { Doorbell } from './doorbell.js';
 import { LedgerIdentity } from './ledger-identity.js';
 
+/** Events per sequencing transaction at most (several checkpoints' worth). */
+export const SEQUENCE_BATCH = 5000;
 /** A checkpoint at least every this many events... */
 export const CHECKPOINT_EVERY_EVENTS = 1000;
 /** ...or this often while the tree grows. */
@@ -21,6 +23,7 @@ interface PendingEvent {
 }
 
 interface SequencerRow {
+  fenced: boolean;
   last_tx_id: string;
   last_event_row: string;
   last_seq: string;
@@ -47,6 +50,8 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
   private lastCheckpointSize = -1;
   private readonly listeners: Listener[] = [];
   private alarm: string | null = null;
+  /** Set after a duplicate log row: look for events that already have a seq until a batch has none. */
+  private passOverSequenced = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -82,7 +87,19 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
   }
 
   /** Runs one batch now; returns how many events got a seq. Used by the loop and by tests. */
-  async sequenceOnce(batchLimit = CHECKPOINT_EVERY_EVENTS): Promise<number> {
+  async sequenceOnce(batchLimit = SEQUENCE_BATCH): Promise<number> {
+    try {
+      return await this.sequenceInTransaction(batchLimit);
+    } catch (error) {
+      if (!isDuplicateLogEntry(error) || this.passOverSequenced) throw error;
+      // Only a log written while batches were sorted by the text of their xid gets here: events
+      // past the position already have a seq. Look for them in this batch and the next ones.
+      this.passOverSequenced = true;
+      return this.sequenceInTransaction(batchLimit);
+    }
+  }
+
+  private async sequenceInTransaction(batchLimit: number): Promise<number> {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
@@ -122,24 +139,18 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
 
   private async sequenceBatch(runner: QueryRunner, batchLimit: number): Promise<number> {
     // Taking an advisory lock assigns no xid, so this transaction does not hold xmin back itself.
-    const [{ fenced }] = (await runner.query(`SELECT pg_try_advisory_xact_lock($1, $2) AS fenced`, [
-      LEDGER_LOCK_SPACE,
-      SEQUENCER_BATCH_LOCK,
-    ])) as Array<{ fenced: boolean }>;
-    if (!fenced) return 0;
     const [state] = (await runner.query(
-      `SELECT last_tx_id::text, last_event_row, last_seq, last_checkpoint_at, halted_reason FROM sequencer_state WHERE id = 1`,
+      `SELECT pg_try_advisory_xact_lock($1, $2) AS fenced, last_tx_id::text, last_event_row, last_seq, last_checkpoint_at, halted_reason
+       FROM sequencer_state WHERE id = 1`,
+      [LEDGER_LOCK_SPACE, SEQUENCER_BATCH_LOCK],
     )) as SequencerRow[];
+    if (!state.fenced) return 0;
     if (state.halted_reason) {
       this.alarm = state.halted_reason;
       return 0;
     }
     const lastSeq = Number(state.last_seq);
     if (this.size !== lastSeq) await this.loadTree(runner, lastSeq);
-    // Checkpoints fall on multiples of 1,000 when the log grows fast; the first one counts from 0.
-    const base = Math.max(this.lastCheckpointSize, 0);
-    const untilCheckpoint = base + CHECKPOINT_EVERY_EVENTS - lastSeq;
-    const limit = Math.max(1, Math.min(batchLimit, untilCheckpoint));
     let events = (await runner.query(
       // Qualified on purpose: a bare `ORDER BY tx_id` would sort by the text output column of the
       // same name, putting xid 10000 before 9999 whenever a batch spans a power of ten.
@@ -148,15 +159,11 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
          AND e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
        ORDER BY e.tx_id, e.id
        LIMIT $3`,
-      [state.last_tx_id, state.last_event_row, limit],
+      [state.last_tx_id, state.last_event_row, Math.max(1, batchLimit)],
     )) as PendingEvent[];
-    const now = new Date();
-    const checkpointDue = (size: number): boolean =>
-      size > this.lastCheckpointSize &&
-      (size - base >= CHECKPOINT_EVERY_EVENTS ||
-        now.getTime() - new Date(state.last_checkpoint_at).getTime() >= CHECKPOINT_EVERY_MS);
+    const timeDue = Date.now() - new Date(state.last_checkpoint_at).getTime() >= CHECKPOINT_EVERY_MS;
     if (events.length === 0) {
-      if (!checkpointDue(lastSeq)) return 0;
+      if (!(timeDue && lastSeq > this.lastCheckpointSize)) return 0;
       await this.checkpoint(runner, lastSeq, this.frontier);
       await runner.query(`UPDATE sequencer_state SET last_checkpoint_at = now() WHERE id = 1 AND last_seq = $1`, [
         lastSeq,
@@ -171,39 +178,74 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
       return 0;
     }
     const last = events[events.length - 1];
-    if (sequenced.size > 0) {
-      // Only a log written while batches were sorted by the text of their xid can hold these.
-      this.logger.warn(`${sequenced.size} events past the sequencer's position already have a seq; passing over them`);
-      events = events.filter((event) => !sequenced.has(event.event_id));
+    if (this.passOverSequenced) {
+      if (sequenced.size === 0) this.passOverSequenced = false;
+      else {
+        this.logger.warn(`${sequenced.size} events past the sequencer's position already have a seq; passing over them`);
+        events = events.filter((event) => !sequenced.has(event.event_id));
+      }
       if (events.length === 0) {
         await this.advance(runner, last, lastSeq, lastSeq, false);
         return sequenced.size;
       }
     }
-    const leaves = events.map((event) => eventLeafHash(event.hash));
-    const grown = appendLeaves(this.frontier, lastSeq, leaves);
+    const grown = this.grow(events, lastSeq, timeDue);
+    // Hashes travel as one binary parameter each; the log's other columns come from the events.
     await runner.query(
       `INSERT INTO ledger_log (seq, event_id, stream_id, version, leaf_hash)
-       SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::int[], $5::bytea[])`,
-      [
-        events.map((_, i) => lastSeq + 1 + i),
-        events.map((e) => e.event_id),
-        events.map((e) => e.stream_id),
-        events.map((e) => e.version),
-        leaves.map((leaf) => Buffer.from(leaf)),
-      ],
+       SELECT $1::bigint + b.n, e.event_id, e.stream_id, e.version, substring($3::bytea FROM (b.n::int - 1) * 32 + 1 FOR 32)
+       FROM unnest($2::bigint[]) WITH ORDINALITY AS b(id, n) JOIN ledger_events e ON e.id = b.id
+       ORDER BY b.n`,
+      [lastSeq, events.map((event) => Number(event.id)), Buffer.concat(grown.leaves)],
     );
     await runner.query(
-      `INSERT INTO merkle_nodes (level, index, hash) SELECT * FROM unnest($1::smallint[], $2::bigint[], $3::bytea[])`,
-      [grown.nodes.map((n) => n.level), grown.nodes.map((n) => n.index), grown.nodes.map((n) => Buffer.from(n.hash))],
+      `INSERT INTO merkle_nodes (level, index, hash)
+       SELECT t.level, t.index, substring($3::bytea FROM (t.n::int - 1) * 32 + 1 FOR 32)
+       FROM unnest($1::smallint[], $2::bigint[]) WITH ORDINALITY AS t(level, index, n)`,
+      [grown.nodes.map((n) => n.level), grown.nodes.map((n) => n.index), Buffer.concat(grown.nodes.map((n) => n.hash))],
     );
-    const checkpointed = checkpointDue(grown.size);
-    if (checkpointed) await this.checkpoint(runner, grown.size, grown.frontier);
-    await this.advance(runner, last, lastSeq, grown.size, checkpointed);
+    if (grown.checkpoints.length > 0) {
+      const key = await this.identity.privateKey();
+      const notes = grown.checkpoints.map((c) => signCheckpoint(this.identity.origin, c.size, c.root, key));
+      // An exporter may have signed one of these sizes already (on demand): same size, same root, same note.
+      await runner.query(
+        `INSERT INTO ledger_checkpoints (size, root, note)
+         SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::text[]) ON CONFLICT (size) DO NOTHING`,
+        [grown.checkpoints.map((c) => c.size), grown.checkpoints.map((c) => Buffer.from(c.root)), notes],
+      );
+    }
+    await this.advance(runner, last, lastSeq, grown.size, grown.checkpoints.length > 0);
     this.frontier = grown.frontier;
     this.size = grown.size;
-    if (checkpointed) this.lastCheckpointSize = grown.size;
+    if (grown.checkpoints.length > 0) this.lastCheckpointSize = grown.checkpoints[grown.checkpoints.length - 1].size;
     return events.length;
+  }
+
+  /**
+   * Extends the tree by the batch's leaves, with a checkpoint every CHECKPOINT_EVERY_EVENTS
+   * leaves after the last one (so they fall on multiples of 1,000 while the log grows fast), and
+   * one at the end when the last is older than CHECKPOINT_EVERY_MS.
+   */
+  private grow(events: PendingEvent[], size: number, timeDue: boolean) {
+    const leaves = events.map((event) => eventLeafHash(event.hash));
+    const nodes: MerkleNode[] = [];
+    const checkpoints: Array<{ size: number; root: Uint8Array }> = [];
+    let frontier = this.frontier;
+    let checkpointed = Math.max(this.lastCheckpointSize, 0);
+    let at = 0;
+    while (at < leaves.length) {
+      const take = Math.max(1, Math.min(leaves.length - at, checkpointed + CHECKPOINT_EVERY_EVENTS - size));
+      const step = appendLeaves(frontier, size, leaves.slice(at, at + take));
+      nodes.push(...step.nodes);
+      frontier = step.frontier;
+      size = step.size;
+      at += take;
+      if (size - checkpointed >= CHECKPOINT_EVERY_EVENTS || (at === leaves.length && timeDue)) {
+        checkpoints.push({ size, root: rootFromFrontier(frontier, size) });
+        checkpointed = size;
+      }
+    }
+    return { leaves, nodes, checkpoints, frontier, size };
   }
 
   /** Moves the sequencer's position to `last` (fenced by the seq it started from). */
@@ -220,29 +262,35 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
 
   /**
    * Each event must be its stream's next version: the last sequenced one or one earlier in the
-   * batch. Also names the events that already have a seq (see the warning in sequenceBatch).
+   * batch. While passing over already sequenced events, also names those.
    */
   private async inspect(runner: QueryRunner, events: PendingEvent[]): Promise<{ broken: string | null; sequenced: Set<string> }> {
     const key = (streamId: string, version: number): string => `${streamId}\u0000${version}`;
+    const inBatch = new Set(events.map((event) => key(event.stream_id, event.version)));
     const streams: string[] = [];
     const versions: number[] = [];
     for (const event of events) {
-      streams.push(event.stream_id);
-      versions.push(event.version);
-      if (event.version > 1) {
+      if (this.passOverSequenced) {
+        streams.push(event.stream_id);
+        versions.push(event.version);
+      }
+      if (event.version > 1 && !inBatch.has(key(event.stream_id, event.version - 1))) {
         streams.push(event.stream_id);
         versions.push(event.version - 1);
       }
     }
-    const rows = (await runner.query(
-      `SELECT l.stream_id, l.version, l.event_id FROM ledger_log l
-       JOIN unnest($1::text[], $2::int[]) AS want(stream_id, version)
-         ON l.stream_id = want.stream_id AND l.version = want.version`,
-      [streams, versions],
-    )) as Array<{ stream_id: string; version: number; event_id: string }>;
+    const rows =
+      streams.length === 0
+        ? []
+        : ((await runner.query(
+            `SELECT l.stream_id, l.version, l.event_id FROM ledger_log l
+             JOIN unnest($1::text[], $2::int[]) AS want(stream_id, version)
+               ON l.stream_id = want.stream_id AND l.version = want.version`,
+            [streams, versions],
+          )) as Array<{ stream_id: string; version: number; event_id: string }>);
     const present = new Set(rows.map((row) => key(row.stream_id, row.version)));
-    const sequenced = new Set<string>();
     const logged = new Set(rows.map((row) => row.event_id));
+    const sequenced = new Set<string>();
     for (const event of events) {
       if (logged.has(event.event_id)) {
         sequenced.add(event.event_id);
@@ -291,6 +339,11 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
     this.lastCheckpointSize = size;
   }
 
+}
+
+function isDuplicateLogEntry(error: unknown): boolean {
+  const { code, constraint } = error as { code?: string; constraint?: string };
+  return code === '23505' && (constraint === 'ledger_log_event_id_key' || constraint === 'ledger_log_stream_id_version_key');
 }
 
 function describe(error: unknown): string {

@@ -29,13 +29,13 @@ export class LedgerPublisher implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: LedgerConfig,
-  ) {}
+  ) {
+    // The thread loads its modules (about a second) while the rest of the app starts.
+    if (import.meta.url.endsWith('.js')) this.startThread();
+  }
 
   onApplicationBootstrap(): void {
-    if (import.meta.url.endsWith('.js')) {
-      this.startThread();
-      return;
-    }
+    if (this.thread || this.restartTimer) return;
     this.inProcess = new PublisherLoop(this.dataSource, this.settings());
     this.inProcess.start();
   }
@@ -46,6 +46,8 @@ export class LedgerPublisher implements OnApplicationBootstrap, OnApplicationShu
     await this.inProcess?.stop();
     const thread = this.thread;
     if (!thread) return;
+    // Until it has stopped, it keeps the process alive.
+    thread.ref();
     thread.postMessage({ type: 'stop' } satisfies ToPublisherThread);
     const timer = setTimeout(() => void thread.terminate(), STOP_TIMEOUT_MS);
     await this.threadExited;
@@ -80,6 +82,8 @@ export class LedgerPublisher implements OnApplicationBootstrap, OnApplicationShu
   private startThread(): void {
     const data: PublisherThreadData = { kind: PUBLISHER_THREAD, databaseUrl: this.config.DATABASE_URL, settings: this.settings() };
     const thread = new Worker(new URL('./publisher-thread.js', import.meta.url), { workerData: data });
+    // Never what keeps the process alive: the app stops it, or it goes when the app fails to start.
+    thread.unref();
     this.thread = thread;
     this.threadStatus = { problem: null, failedAttempts: 0 };
     let stopped = false;
