@@ -1458,30 +1458,30 @@ export class CanonicalScanner implements EnvelopeMembers {
     const end = this.end;
     let i = this.pos + 1;
     let kind = PLAIN;
+    // One pass in JavaScript: the strings are short, and a call to the native indexOf per string
+    // costs more than looking at their few bytes.
     while (i < end) {
-      // Jump to the next quote natively, then look only for what needs more than skipping.
-      const quote = data.indexOf(0x22, i);
-      if (quote < 0 || quote >= end) return INVALID;
-      while (i < quote) {
-        const c = data[i];
-        if (c === 0x5c) break;
-        // Bytes of multi-byte characters pass as they are: JSON.stringify leaves them unescaped.
-        if (c < 0x20) return INVALID;
-        i++;
-      }
-      if (i === quote) {
+      const c = data[i];
+      if (c === 0x22) {
         this.pos = i + 1;
         return kind;
       }
-      const escape = data[i + 1];
-      if (escape === 0x22 || escape === 0x5c || escape === 0x62 || escape === 0x66 || escape === 0x6e || escape === 0x72 || escape === 0x74) {
-        i += 2;
-      } else if (escape === 0x75 && isControlEscape(data, i + 2)) {
-        i += 6;
-      } else {
-        return INVALID;
+      if (c === 0x5c) {
+        // An escape that runs past `end` leaves i >= end: the loop ends and the string is refused.
+        const escape = data[i + 1];
+        if (escape === 0x22 || escape === 0x5c || escape === 0x62 || escape === 0x66 || escape === 0x6e || escape === 0x72 || escape === 0x74) {
+          i += 2;
+        } else if (escape === 0x75 && isControlEscape(data, i + 2)) {
+          i += 6;
+        } else {
+          return INVALID;
+        }
+        kind = ESCAPED;
+        continue;
       }
-      kind = ESCAPED;
+      // Bytes of multi-byte characters pass as they are: JSON.stringify leaves them unescaped.
+      if (c < 0x20) return INVALID;
+      i++;
     }
     return INVALID;
   }
