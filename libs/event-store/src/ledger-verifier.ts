@@ -351,6 +351,16 @@ class LedgerReader {
   }
 
   async verify(): Promise<LedgerVerdict> {
+    // The workers start (a thread and this module each) while the first queries run.
+    this.workers = BatchCheckWorkers.start(this.options.workers ?? VERIFY_WORKERS);
+    try {
+      return await this.walkLog();
+    } finally {
+      await this.workers?.close();
+    }
+  }
+
+  private async walkLog(): Promise<LedgerVerdict> {
     const identity = await this.identity();
     if ('ok' in identity) return identity;
     const walk = new LedgerWalk(identity.key, identity.external, this.checkNodes);
@@ -377,7 +387,6 @@ class LedgerReader {
       fetches.set(index, batch);
     };
     let failure = walk.walk(null, emptyNodes(), await this.checkpoints(this.runner, -1, 0));
-    this.workers = BatchCheckWorkers.start(this.options.workers ?? VERIFY_WORKERS);
     for (let index = 0; index < ahead; index++) fetchAhead(index);
     try {
       for (let index = 0; failure === null && index < batches; index++) {
@@ -394,7 +403,6 @@ class LedgerReader {
     } finally {
       // Fetches ahead may still be running; they must finish before the snapshot is rolled back.
       await Promise.allSettled([...fetches.values(), ...lanes]);
-      await this.workers?.close();
     }
     return failure ?? (await this.afterLog(walk));
   }
@@ -1177,6 +1185,7 @@ interface Disagreement {
 }
 
 const TEXT_MEMBERS = ['correlationId', 'causationId', 'occurredAt', 'recordedAt'] as const;
+const OBJECT_MEMBERS = ['actor', 'payload'] as const;
 
 function envelopeProblem(envelope: EnvelopeMembers): Disagreement | null {
   let exact = envelope.count === ENVELOPE_MEMBERS.length;
@@ -1185,10 +1194,13 @@ function envelopeProblem(envelope: EnvelopeMembers): Disagreement | null {
     const names = Array.from({ length: envelope.count }, (_, i) => envelope.name(i));
     return malformed(`members ${ENVELOPE_MEMBERS.join(', ')}`, `members ${names.join(', ')}`);
   }
-  for (const name of ['actor', 'payload'] as const) {
+  // The members are in ENVELOPE_MEMBERS order now, so MEMBER gives each one's index.
+  for (let i = 0; i < OBJECT_MEMBERS.length; i++) {
+    const name = OBJECT_MEMBERS[i];
     if (!envelope.isObject(MEMBER[name])) return malformed(`${name} a JSON object`, `${name} ${describeValue(envelope.value(MEMBER[name]))}`);
   }
-  for (const name of TEXT_MEMBERS) {
+  for (let i = 0; i < TEXT_MEMBERS.length; i++) {
+    const name = TEXT_MEMBERS[i];
     if (!envelope.isNonEmptyString(MEMBER[name])) return malformed(`${name} a non-empty string`, `${name} ${describeValue(envelope.value(MEMBER[name]))}`);
   }
   if (!envelope.isPositiveInteger(MEMBER.schemaVersion)) {
