@@ -71,6 +71,32 @@ describe('PostgresEventStore (real Postgres)', () => {
     expect(rows.map((r) => JSON.parse(r.canonical).payload.seen)).toEqual(Array.from({ length: writers }, (_, i) => i));
   }, 30000);
 
+  it('reads what another process appended after the events it cached, and decides on the whole stream', async () => {
+    const streamId = `test-${randomUUID()}`;
+    const elsewhere = await new DataSource(dataSourceOptions(config, 2)).initialize();
+    try {
+      const other = new PostgresEventStore(elsewhere, new SystemClock(), new RandomIds());
+      await store.execute(note(streamId, 'here, cached'));
+      await other.execute(note(streamId, 'in another process'));
+      let seen: unknown[] = [];
+      const outcome = await store.execute({
+        ...note(streamId, 'here again'),
+        decide: async (tx) => {
+          const stream = await tx.readStream(streamId);
+          seen = stream.events.map((event) => (event.payload as { text: string }).text);
+          const appended = tx.append(streamId, 'test', stream.version, [{ type: 'Noted', schemaVersion: 1, data: { text: 'here again', seen: stream.version } }]);
+          return { id: streamId, version: appended.version, eventIds: appended.eventIds };
+        },
+      });
+      expect(seen).toEqual(['here, cached', 'in another process']);
+      expect(outcome.response.version).toBe(3);
+      const rows = (await dataSource.query(`SELECT version, prev_hash, hash FROM ledger_events WHERE stream_id = $1 ORDER BY version`, [streamId])) as Array<{ version: number; prev_hash: string | null; hash: string }>;
+      expect(rows[2].prev_hash).toBe(rows[1].hash);
+    } finally {
+      await elsewhere.destroy();
+    }
+  });
+
   it('lets exactly one of two writers that both expect the same version win', async () => {
     const streamId = `test-${randomUUID()}`;
     await store.execute(note(streamId, 'base'));

@@ -5,6 +5,7 @@ import { canonicalize } from '@ledger/proof';
 import { DataSource } from 'typeorm';
 import { parseEnvelope, type HashedEnvelope } from './envelope.js';
 import { sqlLiteral } from './sql-literal.js';
+import { StreamCache, type CachedPrefix, type StoredRow } from './stream-cache.js';
 import {
   EventStore,
   IdempotencyConflictError,
@@ -23,6 +24,10 @@ const MAX_ATTEMPTS = 5;
 /** From this many events a command's rows travel as parameters, not as escaped literals (insertBatch). */
 const BATCH_EVENTS = 64;
 const LINE_BREAK = Buffer.from('\n');
+/** Canonical text the stream cache may hold (a claim's stream is a few kilobytes). */
+const STREAM_CACHE_BYTES = 32 * 1024 * 1024;
+/** Commands touching more streams than this (an import's batches) leave the cache alone. */
+const CACHED_STREAMS_PER_COMMAND = 4;
 
 interface PendingRow {
   streamId: string;
@@ -46,10 +51,10 @@ interface PgPool {
   connect(): Promise<PgClient>;
 }
 
-interface StoredRow {
-  canonical: string;
-  hash: string;
-  version: number;
+/** A locked stream: what the cache held of it, and the versions read after that. */
+interface LockedStream {
+  readonly cached: CachedPrefix | null;
+  readonly fresh: StoredRow[];
 }
 
 class PostgresLedgerTransaction implements LedgerTransaction {
@@ -59,8 +64,8 @@ class PostgresLedgerTransaction implements LedgerTransaction {
   constructor(
     private readonly client: PgClient,
     private readonly context: CommandContext,
-    /** The declared streams' events, read once the locks were held. */
-    private readonly locked: ReadonlyMap<string, StoredRow[]>,
+    /** The declared streams, read once the locks were held. */
+    private readonly locked: ReadonlyMap<string, LockedStream>,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
   ) {}
@@ -70,11 +75,12 @@ class PostgresLedgerTransaction implements LedgerTransaction {
   }
 
   async readStream(streamId: string): Promise<StreamRead> {
-    const rows = this.locked.get(streamId);
-    if (!rows) throw new Error(`stream ${streamId} was not declared by the command`);
-    const last = rows.at(-1);
+    const stream = this.locked.get(streamId);
+    if (!stream) throw new Error(`stream ${streamId} was not declared by the command`);
+    const last = stream.fresh.at(-1) ?? stream.cached?.rows.at(-1);
     this.heads.set(streamId, { version: last?.version ?? 0, hash: last?.hash ?? null });
-    return toStreamRead(streamId, rows);
+    const fresh = stream.fresh.map((row) => parseEnvelope(row.canonical));
+    return { streamId, version: last?.version ?? 0, events: stream.cached ? [...stream.cached.events(), ...fresh] : fresh };
   }
 
   async peekStream(streamId: string): Promise<StreamRead> {
@@ -137,6 +143,7 @@ export class PostgresEventStore extends EventStore {
   private readonly logger = new Logger(PostgresEventStore.name);
   private readonly appendListeners: Array<(types: readonly string[]) => void> = [];
   private readonly pool: PgPool;
+  private readonly cache = new StreamCache(STREAM_CACHE_BYTES);
 
   constructor(
     dataSource: DataSource,
@@ -181,6 +188,16 @@ export class PostgresEventStore extends EventStore {
       // yields the sorted names in order and each row takes its lock as it is produced, so a batch
       // command locking a thousand streams costs one statement, not a thousand.
       const names = streams.map(literal).join(',');
+      // Cached streams are read from after their cached prefix, the others whole.
+      const prefixes = new Map(streams.map((s) => [s, this.cache.prefix(s)]));
+      const uncached = streams.filter((s) => prefixes.get(s) === null);
+      const wanted = [
+        ...(uncached.length > 0 ? [`stream_id IN (${uncached.map(literal).join(',')})`] : []),
+        ...streams.flatMap((s) => {
+          const prefix = prefixes.get(s);
+          return prefix ? [`(stream_id = ${literal(s)} AND version > ${prefix.rows.length})`] : [];
+        }),
+      ].join(' OR ');
       inTransaction = true;
       const results = await client.query(
         `BEGIN;
@@ -189,7 +206,7 @@ export class PostgresEventStore extends EventStore {
            FROM ledger_commands WHERE command_id = ${literal(command.context.commandId)}::uuid
          UNION ALL
          SELECT 1, canonical, hash, version, stream_id FROM ledger_events
-           WHERE stream_id IN (${names})
+           WHERE ${wanted}
          ORDER BY part, s, n`,
       );
       const rows = (results as unknown as Array<{ rows: Array<{ part: number; a: string; b: string; n: number; s: string | null }> }>).at(-1)?.rows ?? [];
@@ -200,8 +217,8 @@ export class PostgresEventStore extends EventStore {
         if (previous.a !== command.requestHash) throw new IdempotencyConflictError(command.context.commandId);
         return { response: JSON.parse(previous.b) as R, status: previous.n, replayed: true };
       }
-      const locked = new Map<string, StoredRow[]>(streams.map((s) => [s, []]));
-      for (const row of rows) locked.get(row.s as string)?.push({ canonical: row.a, hash: row.b, version: row.n });
+      const locked = new Map<string, LockedStream>(streams.map((s) => [s, { cached: prefixes.get(s) ?? null, fresh: [] }]));
+      for (const row of rows) locked.get(row.s as string)?.fresh.push({ canonical: row.a, hash: row.b, version: row.n });
       const tx = new PostgresLedgerTransaction(client, command.context, locked, this.clock, this.ids);
       const response = await command.decide(tx);
       if (tx.pending.length >= BATCH_EVENTS) {
@@ -211,6 +228,7 @@ export class PostgresEventStore extends EventStore {
         await client.query(`${this.insertSql(tx.pending, command, response)};COMMIT`);
       }
       inTransaction = false;
+      if (streams.length <= CACHED_STREAMS_PER_COMMAND) this.remember(locked, tx.pending);
       const types = tx.pending.map((row) => row.type);
       for (const listener of this.appendListeners) listener(types);
       return { response, status: command.status, replayed: false };
@@ -223,6 +241,14 @@ export class PostgresEventStore extends EventStore {
       throw error;
     } finally {
       client.release(broken);
+    }
+  }
+
+  /** After a commit: each stream the command locked, as it now stands, for the next command on it. */
+  private remember(locked: ReadonlyMap<string, LockedStream>, appended: readonly PendingRow[]): void {
+    for (const [streamId, stream] of locked) {
+      const rows = [...(stream.cached?.rows ?? []), ...stream.fresh, ...appended.filter((row) => row.streamId === streamId)];
+      this.cache.remember(streamId, rows);
     }
   }
 
