@@ -10,6 +10,7 @@ export * from './migrations/1764057600001-read-models.js';
 export * from './migrations/1764144000000-read-side.js';
 export * from './migrations/1764316800000-narrow-claims.js';
 export * from './migrations/1765094400000-unindexed-shadows.js';
+export * from './migrations/1765094400001-claim-search-statistics.js';
 export * from './progress/watermark.js';
 export * from './projection-runner.js';
 export * from './projection.js';
