@@ -50,6 +50,8 @@ export async function verifyCommand(args: string[], env: NodeJS.ProcessEnv, outp
   const url = env.DATABASE_URL?.trim();
   if (!url || !/^postgres(ql)?:\/\/\S+$/.test(url)) throw new UsageError('DATABASE_URL (a postgres:// URL) is needed to verify the ledger');
   const pool = new pg.Pool({ connectionString: url, application_name: 'ledger-verify', max: VERIFY_CONNECTIONS });
+  // A connection that fails while idle in the pool fails no query: it must not end the process.
+  pool.on('error', () => undefined);
   try {
     return await runVerify(pool, request, output);
   } finally {
