@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { DataKeyVault, openVictimNames, sealedVictimNameOf } from '@ledger/protection';
 import { isClaimEventType, nameSearchKey, type FiledClaim } from '@ledger/domain';
 import type { EntityManager } from 'typeorm';
 import type { FeedEvent } from '../feed-event.js';
@@ -42,11 +43,15 @@ export class ClaimProjection implements Projection {
   readonly version = 2;
   readonly tables = ['claim_view', 'claim_documents', 'claim_facts'] as const;
 
+  /** Opens sealed victim names (names, search keys, duplicates); without it a sealed name stops the projection. */
+  constructor(@Optional() private readonly vault?: DataKeyVault) {}
+
   canHandle(type: string): boolean {
     return isClaimEventType(type);
   }
 
-  async applyBatch(manager: EntityManager, events: FeedEvent[]): Promise<void> {
+  async applyBatch(manager: EntityManager, sealedEvents: FeedEvent[]): Promise<void> {
+    const events = await this.opened(manager, sealedEvents);
     const ids = [...new Set(events.map(claimIdOf))];
     const rows: StoredRecordRow[] = await manager.query(
       `SELECT v.id, v.version, v.name_key, d.state, d.testimony, d.sources, d.verifications, d.disputes, v.filed_at, v.filed_seq, v.last_seq, v.updated_at
@@ -104,6 +109,14 @@ export class ClaimProjection implements Projection {
       );
     }
     if (stretches.length > 0) await manager.query(INSERT_CLAIM_FACTS, [JSON.stringify(stretches.map(factsRow))]);
+  }
+
+  /** The batch with every victim name the keys still open, read in this transaction (PGlite is one session). */
+  private async opened(manager: EntityManager, events: FeedEvent[]): Promise<FeedEvent[]> {
+    if (this.vault) return openVictimNames(this.vault, events, manager);
+    const sealed = events.find((event) => sealedVictimNameOf(event) !== null);
+    if (sealed) throw new UnappliableEventError(this.name, sealed, new Error('a sealed victim name needs the data key vault (LEDGER_MASTER_KEY)'));
+    return events;
   }
 }
 
