@@ -97,7 +97,9 @@ export class DataKeyVault {
    * Creates the data keys of new subjects with one statement (a bulk import's batch), inside the
    * caller's transaction; a subject that already has a key keeps it (and an erased one refuses).
    */
-  async createDataKeys(subjects: readonly string[], within: Queryable): Promise<Map<string, Buffer>> {
+  async createDataKeys(subjects: readonly string[], transaction: Partial<Queryable>): Promise<Map<string, Uint8Array>> {
+    if (!transaction.query) throw new Error('data keys for sealed values are created inside the transaction that records them');
+    const within = transaction as Queryable;
     const current = this.requireCurrent();
     const wanted = [...new Set(subjects)];
     const fresh = wanted.map((subject) => ({ subject, key: randomBytes(DATA_KEY_BYTES) }));
@@ -108,7 +110,7 @@ export class DataKeyVault {
       [fresh.map((f) => f.subject), fresh.map((f) => wrap(current, f.subject, f.key)), current.id],
     )) as Array<{ subject: string }>;
     const created = new Set(inserted.map((row) => row.subject));
-    const keys = new Map<string, Buffer>(fresh.filter((f) => created.has(f.subject)).map((f) => [f.subject, f.key]));
+    const keys = new Map<string, Uint8Array>(fresh.filter((f) => created.has(f.subject)).map((f) => [f.subject, f.key]));
     const existing = wanted.filter((subject) => !created.has(subject));
     for (const [subject, key] of await this.dataKeys(existing, within)) {
       if (key === null) throw new SubjectErasedError(`the personal data of ${subject} was erased: nothing new is sealed for it`);

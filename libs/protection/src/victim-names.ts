@@ -1,4 +1,5 @@
-import { isSealedValue, openSealedJson, valueKey, victimNameAad, type SealedValue } from '@ledger/proof';
+import { randomBytes } from 'node:crypto';
+import { isSealedValue, openSealedJson, sealJson, valueKey, victimNameAad, type SealedValue } from '@ledger/proof';
 import type { DataKeyVault, Queryable } from './data-key-vault.js';
 
 /** What a stored claim event needs to carry for its victim name to be opened (an envelope, a feed event). */
@@ -60,4 +61,34 @@ function withName(event: StoredClaimEventLike, name: unknown): object {
   if (event.type === 'ClaimFiled') return { ...payload, victim: { ...payload.victim, name } };
   if (!payload.changes?.victim) return payload;
   return { ...payload, changes: { ...payload.changes, victim: { ...payload.changes.victim, name } } };
+}
+
+/** What sealing many victims' names at once needs: a vault (or a test double) that creates keys in bulk. */
+export interface VictimNameKeys {
+  createDataKeys(subjects: readonly string[], within: Partial<Queryable>): Promise<Map<string, Uint8Array>>;
+}
+
+/** Keys that live only in memory: for a dry run, which writes nothing (its sealed values are thrown away). */
+export const throwawayNameKeys: VictimNameKeys = {
+  createDataKeys: async (subjects) => new Map(subjects.map((subject) => [subject, new Uint8Array(randomBytes(32))])),
+};
+
+/**
+ * Seals the names of newly filed claims (a bulk import's batch) as FileClaim seals one: under
+ * `victim:<claimId>`, each with its value key, the keys created with one statement inside the
+ * batch's transaction. Returns the sealed name by claim id.
+ */
+export async function sealVictimNames(keys: VictimNameKeys, names: ReadonlyArray<{ claimId: string; name: unknown }>, within: Partial<Queryable>): Promise<Map<string, SealedValue>> {
+  const sealed = new Map<string, SealedValue>();
+  if (names.length === 0) return sealed;
+  const dataKeys = await keys.createDataKeys(
+    names.map(({ claimId }) => `victim:${claimId}`),
+    within,
+  );
+  for (const { claimId, name } of names) {
+    const subject = `victim:${claimId}`;
+    const aad = victimNameAad(subject, claimId);
+    sealed.set(claimId, sealJson(name, subject, valueKey(dataKeys.get(subject) as Uint8Array, aad), aad));
+  }
+  return sealed;
 }
