@@ -502,4 +502,21 @@ describe('protection of personal data beyond the witness', () => {
       expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true });
     }, 60000);
   });
+
+  it('erasing a victim directly takes their name out of the live read model and every reader, the ledger still verifying', async () => {
+    const before = await users.auditor.get<{ victim: { name?: { latin?: string } } }>(`/claims/${claimId}`);
+    expect(before.body.victim.name?.latin).toBe('Ahmad al-Hussein 2');
+    const erased = await users.admin.post(`/data-subjects/${encodeURIComponent(victim())}/erasure`, { reason: 'the family asked for the name to be removed' });
+    expect(erased.status).toBe(200);
+    const gone = await eventually(async () => {
+      const claim = await users.auditor.get<{ victim: Record<string, unknown> }>(`/claims/${claimId}`);
+      return claim.body.victim.name === undefined ? claim.body : undefined;
+    }, 'the read model to drop the erased name');
+    expect(gone.victim).toMatchObject({ sex: 'male', ageGroup: 'child' });
+    expect((await users.auditor.get<{ victim: Record<string, unknown> }>(`/claims/${claimId}?atVersion=1`)).body.victim).not.toHaveProperty('name');
+    const rows = await db.query(`SELECT v::text AS row FROM claim_view v WHERE id = $1 UNION ALL SELECT d::text FROM claim_documents d WHERE id = $1`, [claimId]);
+    expect(rows.rows.some((r) => r.row.includes('Hussein 2'))).toBe(false);
+    const amended = await users.documenter.post(`/claims/${claimId}/amendments`, { changes: { victim: { ...claimBody(2).victim as object, name: { latin: 'A new name' } } }, reason: 'renamed' });
+    expect([amended.status, amended.body.code]).toEqual([409, 'PERSONAL_DATA.ERASED']);
+  }, 60000);
 });
