@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { decideClaim, evolveClaim, INITIAL_PERPETRATORS, initialClaimState, type ClaimDetails, type SourceDetails } from '@ledger/domain';
+import { decideClaim, evolveClaim, INITIAL_PERPETRATORS, initialClaimState, type ClaimDetails, type SealedData, type SourceDetails } from '@ledger/domain';
+import { sealVictimNames } from '@ledger/protection';
 import type { ScratchDatabase } from './scratch.js';
 import { openScratchStore } from './scratch-store.js';
 
@@ -22,7 +23,7 @@ export async function importClaims(
   concurrency: number,
   sources?: ReadonlyArray<SourceDetails | undefined>,
 ): Promise<{ events: number; seconds: number; claimIds: string[] }> {
-  const { dataSource, store, clock } = await openScratchStore(db, concurrency);
+  const { dataSource, store, clock, vault } = await openScratchStore(db, concurrency);
   const actor = { id: 'u-bench-importer', role: 'documenter' } as const;
   let next = 0;
   let appended = 0;
@@ -44,10 +45,15 @@ export async function importClaims(
         streamIds: claimIds.map((id) => `claim-${id}`),
         decide: async (tx) => {
           const eventIds: string[] = [];
+          // Names sealed as an import seals them: one key statement per command.
+          const sealed = await sealVictimNames(vault, claimIds.flatMap((claimId, i) => (batch[i].victim.name ? [{ claimId, name: batch[i].victim.name }] : [])), tx);
           for (const [i, claimId] of claimIds.entries()) {
             const streamId = `claim-${claimId}`;
             const { version } = await tx.readStream(streamId);
-            const events = decideClaim({ type: 'FileClaim', claimId, details: batch[i], knownPerpetrators: KNOWN_PERPETRATORS }, initialClaimState, context);
+            const { name: _name, ...victim } = batch[i].victim;
+            const sealedVictimName = sealed.get(claimId) as SealedData | undefined;
+            const details = { ...batch[i], victim };
+            const events = decideClaim({ type: 'FileClaim', claimId, details, ...(sealedVictimName ? { sealedVictimName } : {}), knownPerpetrators: KNOWN_PERPETRATORS }, initialClaimState, context);
             const source = sources?.[from + i];
             if (source) events.push(...decideClaim({ type: 'AttachSource', sourceId: randomUUID(), source }, events.reduce(evolveClaim, initialClaimState), context));
             eventIds.push(...tx.append(streamId, 'claim', version, events).eventIds);

@@ -9,7 +9,9 @@ import {
   type ClaimDetails,
   type ClaimState,
   type CommandContext,
+  type SealedData,
 } from '@ledger/domain';
+import { sealVictimNames } from '@ledger/protection';
 import type { ScratchDatabase } from './scratch.js';
 import { openScratchStore } from './scratch-store.js';
 
@@ -83,7 +85,7 @@ export async function loadVerifiedClaims(
   perCommand: number,
   concurrency: number,
 ): Promise<LifecycleLoad> {
-  const { dataSource, store, clock } = await openScratchStore(db, concurrency);
+  const { dataSource, store, clock, vault } = await openScratchStore(db, concurrency);
   const states = new Map<string, ClaimState>(claims.map((c) => [c.id, initialClaimState]));
   let appended = 0;
   const started = performance.now();
@@ -105,12 +107,18 @@ export async function loadVerifiedClaims(
             streamIds: batch.map((c) => `claim-${c.id}`),
             decide: async (tx) => {
               const eventIds: string[] = [];
+              const named = phase.name === 'file' ? batch.flatMap((c) => (c.details.victim.name ? [{ claimId: c.id, name: c.details.victim.name }] : [])) : [];
+              const sealed = await sealVictimNames(vault, named, tx);
               for (const [i, claim] of batch.entries()) {
                 const streamId = `claim-${claim.id}`;
                 const { version } = await tx.readStream(streamId);
                 const state = states.get(claim.id) ?? initialClaimState;
+                const { name: _name, ...victim } = claim.details.victim;
+                const sealedVictimName = sealed.get(claim.id) as SealedData | undefined;
                 const command: ClaimCommand =
-                  phase.name === 'file' ? { type: 'FileClaim', claimId: claim.id, details: claim.details, knownPerpetrators: KNOWN_PERPETRATORS } : phase.command(claim.id, from + i);
+                  phase.name === 'file'
+                    ? { type: 'FileClaim', claimId: claim.id, details: { ...claim.details, victim }, ...(sealedVictimName ? { sealedVictimName } : {}), knownPerpetrators: KNOWN_PERPETRATORS }
+                    : phase.command(claim.id, from + i);
                 const events = decideClaim(command, state, context);
                 decided.set(claim.id, events.reduce(evolveClaim, state));
                 eventIds.push(...tx.append(streamId, 'claim', version, events).eventIds);

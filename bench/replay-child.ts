@@ -10,7 +10,8 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '@ledger/config';
 import { dataSourceOptions } from '@ledger/database';
-import { PROJECTION_TYPES, ProjectionReplayer, ProjectionRunner, type ReplayReport } from '@ledger/read-models';
+import { projectionsWith, ProjectionReplayer, ProjectionRunner, type ReplayReport } from '@ledger/read-models';
+import { DataKeyVault } from '@ledger/protection';
 import { DataSource } from 'typeorm';
 import { reportToParent } from './proc.js';
 
@@ -44,7 +45,7 @@ async function main(): Promise<void> {
   const dataSource = new DataSource(dataSourceOptions(config, 4));
   await dataSource.initialize();
   try {
-    const replayer = new ProjectionReplayer(config, dataSource, new ProjectionRunner(dataSource), PROJECTION_TYPES.map((type) => new type()));
+    const replayer = new ProjectionReplayer(config, dataSource, new ProjectionRunner(dataSource), projectionsWith(new DataKeyVault(dataSource, config)));
     const started = performance.now();
     let first: { ms: number; messages: number } | null = null;
     let caughtUp: number | null = null;

@@ -46,6 +46,7 @@ describe('one claim end to end: HTTP → Postgres ledger → sequencer → Kafka
     Number((await db.query('SELECT count(*) AS n FROM ledger_events')).rows[0].n);
 
   it('files a claim and carries it through every hop', async () => {
+    const { name: _name, ...unnamedVictim } = zardanaVictim.victim as { name?: unknown } & Record<string, unknown>;
     const documenter = api.token('u-doc-1', 'documenter');
     const response = await post('/claims', zardanaVictim, { authorization: `Bearer ${documenter}` });
     expect(response.status).toBe(201);
@@ -65,8 +66,11 @@ describe('one claim end to end: HTTP → Postgres ledger → sequencer → Kafka
       type: 'ClaimFiled',
       actor: { id: 'u-doc-1', role: 'documenter' },
       prevHash: null,
-      payload: { claimId: body.id, victim: zardanaVictim.victim, cause: 'double-tap-airstrike' },
+      payload: { claimId: body.id, victim: unnamedVictim, cause: 'double-tap-airstrike', protected: { victimName: { alg: 'A256GCM', subject: `victim:${body.id}` } } },
     });
+    // The victim's name is sealed in the ledger (docs/PROTECTION.md): only ciphertext travels on.
+    expect(envelope.payload.victim).not.toHaveProperty('name');
+    expect(stored.rows[0].canonical).not.toContain('Hussein');
 
     // Hop 2: the sequencer gives it a seq.
     const seq = await eventually(async () => {

@@ -93,8 +93,13 @@ describe('evidence bundles through the HTTP API', () => {
     const verdict = await verify(bundle);
     expect(verdict).toMatchObject({ ok: true, exportId: headers.get('x-export-id'), claims: 4 });
     const all = lines(bundle);
-    expect(all.map((l) => l.kind).filter((k, i, a) => a.indexOf(k) === i)).toEqual(['bundle', 'checkpoint', 'event', 'source', 'prov', 'summary', 'end']);
+    expect(all.map((l) => l.kind).filter((k, i, a) => a.indexOf(k) === i)).toEqual(['bundle', 'checkpoint', 'event', 'source', 'disclosure', 'prov', 'summary', 'end']);
     expect(all.filter((l) => l.kind === 'summary')).toHaveLength(4);
+    // Redacted or not, each victim's name is a disclosure line the verifier checks (their only lines here).
+    const names = all.filter((l) => l.kind === 'disclosure');
+    expect(names).toHaveLength(4);
+    expect(names.every((l) => String(l.subject).startsWith('victim:'))).toBe(true);
+    expect(verdict).toMatchObject({ disclosures: 4 });
     expect(all.filter((l) => l.kind === 'source')).toHaveLength(4);
     // Redacted by default: the sealed identity is there, its plaintext is not.
     expect(bundle).not.toContain(WITNESS);

@@ -200,13 +200,17 @@ describe('hostile input at every command route', () => {
     expect(filed.status).toBe(201);
     const { rows } = await db.query(`SELECT canonical::jsonb -> 'payload' AS payload FROM ledger_events WHERE stream_id = $1`, [`claim-${filed.body.id}`]);
     expect(JSON.stringify(rows[0].payload)).toContain(JSON.stringify(DROP).slice(1, -1));
-    expect(rows[0].payload.victim.name).toEqual({ latin: DROP, alias: SCRIPT });
+    // The name is sealed in the ledger (docs/PROTECTION.md) and comes back byte for byte from the read model.
+    expect(rows[0].payload.victim).not.toHaveProperty('name');
+    expect(rows[0].payload.protected.victimName).toMatchObject({ alg: 'A256GCM', subject: `victim:${filed.body.id}` });
     const read = await eventually(async () => {
       const answer = await fetch(`${api.url}/claims/${filed.body.id}?minVersion=1`, { headers: { authorization: `Bearer ${everyRole}` } });
       return answer.status === 200 ? answer : undefined;
     }, 'the claim to be readable');
     expect(read.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(((await read.json()) as { place: { locality: string } }).place.locality).toBe(`${SCRIPT}${DROP}`);
+    const claim = (await read.json()) as { place: { locality: string }; victim: { name: unknown } };
+    expect(claim.place.locality).toBe(`${SCRIPT}${DROP}`);
+    expect(claim.victim.name).toEqual({ latin: DROP, alias: SCRIPT });
     const search = await fetch(`${api.url}/claims?q=${encodeURIComponent(DROP)}`, { headers: { authorization: `Bearer ${everyRole}` } });
     expect([200, 400]).toContain(search.status);
     expect(Number((await db.query(`SELECT count(*) AS n FROM ledger_events`)).rows[0].n)).toBeGreaterThan(0);

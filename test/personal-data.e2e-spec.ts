@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { verifyBundle } from '@ledger/bundle';
 import { loadConfig, type LedgerConfig } from '@ledger/config';
 import { eventLeafHash, fromHex, openCheckpoint, parseVerifierKey, toHex, verifyInclusion } from '@ledger/proof';
+import { Kafka, logLevel } from 'kafkajs';
 import type pg from 'pg';
 import { claimBody } from './fixtures/claims.js';
 import { LedgerUser } from './support/ledger-client.js';
@@ -112,11 +113,15 @@ describe('protection of personal data beyond the witness', () => {
       [`claim-${claimId}`],
     );
     expect(rows.map((r) => [r.type, r.v])).toEqual([
-      ['ClaimFiled', '1'],
+      ['ClaimFiled', '2'],
       ['TestimonyRecorded', '4'],
       ['VictimDetailsRecorded', '1'],
     ]);
     const sealed = (subject: string | RegExp) => ({ alg: 'A256GCM', subject, iv: expect.any(String), ciphertext: expect.any(String), tag: expect.any(String) });
+    // The victim's name too: sealed under the victim's key, with a value key bound to this filing.
+    expect(rows[0].p.victim).not.toHaveProperty('name');
+    expect(rows[0].p.protected).toEqual({ victimName: sealed(victim()) });
+    expect(JSON.stringify(rows[0].p)).not.toContain('Ahmad al-Hussein');
     const testimony = rows[1].p;
     expect(testimony).not.toHaveProperty('statement');
     expect(testimony.protected).toEqual({
@@ -276,6 +281,62 @@ describe('protection of personal data beyond the witness', () => {
 
   describe('a victim found alive', () => {
     let aliveId: string;
+    let twinId: string;
+    /** Where the name must never be once the victim is found alive (and, before, never in the clear in the ledger). */
+    const named = (text: string): boolean => text.includes('Qudsiyya') || text.includes(ALIVE_NAME.arabic);
+    const exportBundle = async (claim: string): Promise<string> => {
+      const response = await fetch(`${api.url}/exports`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${api.token('u-legal-pd', 'legal')}` },
+        body: JSON.stringify({ scope: { type: 'claim', claimId: claim } }),
+      });
+      expect(response.status).toBe(200);
+      return response.text();
+    };
+    const rawEnvelopes = async (): Promise<string> => {
+      const history = await users.auditor.get<{ events: unknown[] }>(`/claims/${aliveId}/history`);
+      expect(history.body.events.length).toBeGreaterThan(0);
+      await everySequenced();
+      const pages: unknown[] = [];
+      for (let after = 0; ; ) {
+        const page = await users.auditor.get<{ events: unknown[]; next: number | null }>(`/ledger/events?after=${after}&limit=1000`);
+        pages.push(...page.body.events);
+        if (page.body.next === null) break;
+        after = page.body.next;
+      }
+      return JSON.stringify(history.body) + JSON.stringify(pages) + (await ledgerText()).join('\n');
+    };
+    /** Every message of the topic, as the feed's consumers read it (only where Kafka is the feed). */
+    const topicText = async (): Promise<string> => {
+      const kafka = new Kafka({ clientId: 'e2e-personal-data', brokers: config.kafkaBrokers, logLevel: logLevel.NOTHING });
+      const admin = kafka.admin();
+      await admin.connect();
+      const offsets = await admin.fetchTopicOffsets(config.KAFKA_TOPIC);
+      await admin.disconnect();
+      const total = offsets.reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
+      const consumer = kafka.consumer({ groupId: `e2e-personal-data-${randomUUID()}` });
+      await consumer.connect();
+      const values: string[] = [];
+      try {
+        await consumer.subscribe({ topics: [config.KAFKA_TOPIC], fromBeginning: true });
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`read ${values.length} of ${total} messages of the topic`)), 30000);
+          void consumer.run({
+            eachMessage: async ({ message }) => {
+              values.push(message.value?.toString('utf8') ?? '');
+              if (values.length >= total) {
+                clearTimeout(timer);
+                resolve();
+              }
+            },
+          });
+        });
+      } finally {
+        await consumer.disconnect();
+      }
+      expect(values.length).toBeGreaterThan(0);
+      return values.join('\n');
+    };
     const q = encodeURIComponent('Qudsiyya');
     const inQueue = async (as: LedgerUser): Promise<boolean> => {
       const queue = await as.get<{ items: Array<{ id: string }> }>('/review-queue?limit=100');
@@ -296,13 +357,36 @@ describe('protection of personal data beyond the witness', () => {
       expect((await users.verifier.post(`/claims/${aliveId}/verifications`, { verdict: 'approve', rationale: 'photo of the body' })).status).toBe(200);
       expect((await users.documenter.post(`/claims/${aliveId}/protected-details`, { medical: { injuries: 'Shrapnel wounds reported by a neighbour' } })).status).toBe(200);
       await eventually(async () => ((await users.auditor.get<{ version: number }>(`/claims/${aliveId}`)).body.version === 5 ? true : undefined), 'the claim read model');
+      // Another report of the same person, spelt a little differently: a possible duplicate.
+      const twin = claimBody(9) as { victim: Record<string, unknown>; place: Record<string, unknown>; cause: string };
+      twin.victim.name = { latin: 'Yasmin Qudsiya' };
+      twin.place = { governorate: 'Raqqa', precision: 'governorate' };
+      twin.cause = 'shelling';
+      twinId = (await users.documenter.post('/claims', twin)).body.id;
+      await users.auditor.get(`/claims/${twinId}?minVersion=1`);
     }, 60000);
 
-    it('is in search, statistics and the review queue until then', async () => {
-      expect((await users.auditor.get<{ items: Array<{ id: string }> }>(`/claims?q=${q}`)).body.items.map((c) => c.id)).toEqual([aliveId]);
-      expect(await raqqaCountBecomes(1)).toBe(true);
+    it('is named, searchable and a possible duplicate, in statistics and the review queue until then; the ledger holds its name only sealed', async () => {
+      const shown = await users.auditor.get<{ victim: { name?: unknown } }>(`/claims/${aliveId}`);
+      expect(shown.body.victim.name).toEqual(ALIVE_NAME);
+      expect((await users.auditor.get<{ victim: { name?: unknown } }>(`/claims/${aliveId}?atVersion=1`)).body.victim.name).toEqual(ALIVE_NAME);
+      // The twin's "Qudsiya" meets "Qudsiyya" (and قدسية) by its consonant skeleton: both are found.
+      expect((await users.auditor.get<{ items: Array<{ id: string }> }>(`/claims?q=${q}`)).body.items.map((c) => c.id).sort()).toEqual([aliveId, twinId].sort());
+      expect((await users.auditor.get<{ items: Array<{ id: string }> }>(`/claims?q=${encodeURIComponent(ALIVE_NAME.arabic)}`)).body.items.map((c) => c.id).sort()).toEqual([aliveId, twinId].sort());
+      const duplicates = await users.verifier.get<{ candidates: Array<{ claimId: string; summary: { name: unknown } }> }>(`/claims/${twinId}/possible-duplicates?minScore=0`);
+      expect(duplicates.body.candidates.find((c) => c.claimId === aliveId)?.summary.name).toEqual(ALIVE_NAME);
+      expect(await raqqaCountBecomes(2)).toBe(true);
       expect(await inQueue(users.verifier2)).toBe(true);
-    });
+      expect(named(await rawEnvelopes())).toBe(false);
+      if (config.usesKafka) expect(named(await topicText())).toBe(false);
+      // A bundle shows the name from a line the verifier checks against the ciphertext.
+      const bundle = await exportBundle(aliveId);
+      expect(await verifyBundle([bundle])).toMatchObject({ ok: true, disclosures: 1 });
+      const lines = bundle.trimEnd().split('\n').map((line) => JSON.parse(line) as { kind: string; subject?: string; plaintext?: unknown; html?: string });
+      expect(lines.filter((line) => line.kind === 'disclosure')).toEqual([expect.objectContaining({ subject: `victim:${aliveId}`, plaintext: ALIVE_NAME })]);
+      expect(lines.find((line) => line.kind === 'summary')?.html).toContain('Yasmin Qudsiyya-Alive');
+      expect(lines.filter((line) => line.kind === 'event').some((line) => named(JSON.stringify(line)))).toBe(false);
+    }, 60000);
 
     it('is recorded by a lead verifier with a justification only', async () => {
       expect((await users.documenter.post(`/claims/${aliveId}/victim-alive`, { justification: 'x' })).status).toBe(403);
@@ -326,15 +410,52 @@ describe('protection of personal data beyond the witness', () => {
         expect(JSON.stringify(body)).not.toContain('Qudsiyya');
         expect(JSON.stringify(body)).not.toContain(ALIVE_NAME.arabic);
       }
-      expect((await users.auditor.get<{ items: unknown[] }>(`/claims?q=${q}`)).body.items).toEqual([]);
-      expect((await users.auditor.get<{ items: unknown[] }>(`/claims?q=${encodeURIComponent(ALIVE_NAME.arabic)}`)).body.items).toEqual([]);
-      expect(await raqqaCountBecomes(0)).toBe(true);
+      const found = await users.auditor.get<{ items: Array<{ id: string }> }>(`/claims?q=${q}`);
+      expect(found.body.items.map((c) => c.id)).toEqual([twinId]);
+      expect(named(JSON.stringify(found.body))).toBe(false);
+      const inArabic = await users.auditor.get<{ items: Array<{ id: string }> }>(`/claims?q=${encodeURIComponent(ALIVE_NAME.arabic)}`);
+      expect(inArabic.body.items.map((c) => c.id)).toEqual([twinId]);
+      expect(named(JSON.stringify(inArabic.body))).toBe(false);
+      expect(await raqqaCountBecomes(1)).toBe(true);
       expect(await inQueue(users.verifier2)).toBe(false);
       const rows = await db.query(`SELECT v::text AS row FROM claim_view v WHERE id = $1 UNION ALL SELECT d::text FROM claim_documents d WHERE id = $1`, [aliveId]);
-      expect(rows.rows.some((r) => r.row.includes('Qudsiyya') || r.row.includes(ALIVE_NAME.arabic))).toBe(false);
+      expect(rows.rows.some((r) => named(r.row))).toBe(false);
+      const everything = await db.query(`SELECT v::text AS row FROM claim_view v UNION ALL SELECT d::text FROM claim_documents d UNION ALL SELECT i::text FROM incident_view i`);
+      expect(everything.rows.some((r) => named(r.row))).toBe(false);
+      const duplicates = await users.verifier.get<Record<string, unknown>>(`/claims/${twinId}/possible-duplicates?minScore=0`);
+      expect(duplicates.status).toBe(200);
+      expect(named(JSON.stringify(duplicates.body))).toBe(false);
+      const queue = await users.verifier2.get<unknown>('/review-queue?limit=100');
+      expect(named(JSON.stringify(queue.body))).toBe(false);
     });
 
-    it('erases the victim’s sealed details in the same commit; the name as filed stays in the hash-chained ledger', async () => {
+    it('is named nowhere after: not in the raw envelopes (history, /ledger/events), not on the topic, nowhere in a new bundle', async () => {
+      expect(named(await rawEnvelopes())).toBe(false);
+      if (config.usesKafka) expect(named(await topicText())).toBe(false);
+      const bundle = await exportBundle(aliveId);
+      expect(await verifyBundle([bundle])).toMatchObject({ ok: true, disclosures: 0 });
+      expect(named(bundle)).toBe(false);
+      expect(bundle).toContain('"victimName":{"alg":"A256GCM"');
+    }, 60000);
+
+    it('is named in no read model rebuilt by a replay, which matches the live one', async () => {
+      const started = await users.auditor.post('/projections/claims/replays', {});
+      expect(started.status).toBe(202);
+      const replayId = (started.body as unknown as { replayId: string }).replayId;
+      type ReplayJob = { status: string; error?: string; report?: { matched: boolean } };
+      const job = await eventually(async () => {
+        const body = (await users.auditor.get<ReplayJob>(`/projections/replays/${replayId}`)).body;
+        return body.status === 'running' ? undefined : body;
+      }, 'the replay to finish', 60000);
+      expect(job.error).toBeUndefined();
+      expect(job.report?.matched).toBe(true);
+      const rebuilt = await db.query(`SELECT v::text AS row FROM projection_shadow.claim_view v UNION ALL SELECT d::text FROM projection_shadow.claim_documents d`);
+      expect(rebuilt.rows.length).toBeGreaterThan(0);
+      expect(rebuilt.rows.some((r) => named(r.row))).toBe(false);
+      expect(rebuilt.rows.some((r) => r.row.includes('Yasmin Qudsiya'))).toBe(true);
+    }, 90000);
+
+    it('erases the victim’s sealed details and name in the same commit: the name as filed is ciphertext no key opens', async () => {
       const refused = await disclose(users.legal, `victim:${aliveId}`, { purpose: 'after the victim was found alive' });
       expect([refused.status, refused.body.code]).toEqual([409, 'PERSONAL_DATA.ERASED']);
       expect((await db.query(`SELECT wrapped FROM protection_keys WHERE subject = $1`, [`victim:${aliveId}`])).rows).toEqual([{ wrapped: null }]);
@@ -350,9 +471,10 @@ describe('protection of personal data beyond the witness', () => {
       ]);
       expect(events.rows[0].tx).toBe(events.rows[1].tx);
       expect((await users.documenter.post(`/claims/${aliveId}/protected-details`, { note: 'more' })).body.code).toBe('CLAIM.RETRACTED');
-      // What cannot be shredded (docs/PROTECTION.md): ClaimFiled holds the name as filed, in the clear.
-      const filed = await db.query(`SELECT canonical FROM ledger_events WHERE stream_id = $1 AND version = 1`, [`claim-${aliveId}`]);
-      expect(filed.rows[0].canonical).toContain(ALIVE_NAME.latin);
+      // ClaimFiled still holds the name as filed, hashed, but only as ciphertext under the destroyed key.
+      const filed = await db.query(`SELECT canonical::jsonb -> 'payload' AS p FROM ledger_events WHERE stream_id = $1 AND version = 1`, [`claim-${aliveId}`]);
+      expect(filed.rows[0].p.protected.victimName).toMatchObject({ alg: 'A256GCM', subject: `victim:${aliveId}` });
+      expect(named(JSON.stringify(filed.rows[0].p))).toBe(false);
     });
 
     it('exports it without the name in its summary, and the bundle verifies', async () => {
@@ -380,4 +502,21 @@ describe('protection of personal data beyond the witness', () => {
       expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true });
     }, 60000);
   });
+
+  it('erasing a victim directly takes their name out of the live read model and every reader, the ledger still verifying', async () => {
+    const before = await users.auditor.get<{ victim: { name?: { latin?: string } } }>(`/claims/${claimId}`);
+    expect(before.body.victim.name?.latin).toBe('Ahmad al-Hussein 2');
+    const erased = await users.admin.post(`/data-subjects/${encodeURIComponent(victim())}/erasure`, { reason: 'the family asked for the name to be removed' });
+    expect(erased.status).toBe(200);
+    const gone = await eventually(async () => {
+      const claim = await users.auditor.get<{ victim: Record<string, unknown> }>(`/claims/${claimId}`);
+      return claim.body.victim.name === undefined ? claim.body : undefined;
+    }, 'the read model to drop the erased name');
+    expect(gone.victim).toMatchObject({ sex: 'male', ageGroup: 'child' });
+    expect((await users.auditor.get<{ victim: Record<string, unknown> }>(`/claims/${claimId}?atVersion=1`)).body.victim).not.toHaveProperty('name');
+    const rows = await db.query(`SELECT v::text AS row FROM claim_view v WHERE id = $1 UNION ALL SELECT d::text FROM claim_documents d WHERE id = $1`, [claimId]);
+    expect(rows.rows.some((r) => r.row.includes('Hussein 2'))).toBe(false);
+    const amended = await users.documenter.post(`/claims/${claimId}/amendments`, { changes: { victim: { ...claimBody(2).victim as object, name: { latin: 'A new name' } } }, reason: 'renamed' });
+    expect([amended.status, amended.body.code]).toEqual([409, 'PERSONAL_DATA.ERASED']);
+  }, 60000);
 });

@@ -73,8 +73,12 @@ describe('protection of witness identities', () => {
     const { body } = await documenter.get<Record<string, unknown>>(`/claims/${claimId}?minVersion=2`);
     expect(JSON.stringify(body)).not.toContain('ciphertext');
     expect(JSON.stringify(body)).not.toContain(NAME);
-    const keys = await db.query(`SELECT subject, wrapped IS NOT NULL AS held FROM protection_keys`);
-    expect(keys.rows).toEqual([{ subject: 'witness:W-117', held: true }]);
+    // The witness's key, and the victim's (their name is sealed at filing).
+    const keys = await db.query(`SELECT subject, wrapped IS NOT NULL AS held FROM protection_keys ORDER BY subject`);
+    expect(keys.rows).toEqual([
+      { subject: `victim:${claimId}`, held: true },
+      { subject: 'witness:W-117', held: true },
+    ]);
   });
 
   it('discloses it only to a role with the right, with a purpose, and records every disclosure', async () => {
@@ -106,7 +110,7 @@ describe('protection of witness identities', () => {
     const rotated = { ...config, LEDGER_MASTER_KEY: next, LEDGER_MASTER_KEY_PREVIOUS: previous } as unknown as LedgerConfig;
     const run = await runCli(rotated, ['rotate-master-key']);
     expect(run.stderr).toBe('');
-    expect(run.stdout).toMatch(/rewrapped 1 data key/);
+    expect(run.stdout).toMatch(/rewrapped 2 data key/); // the witness's and the victim's
     expect(run.code).toBe(0);
     expect((await db.query(`SELECT count(*)::int AS n, max(id) AS last FROM ledger_events`)).rows[0]).toEqual(before);
 
@@ -125,7 +129,7 @@ describe('protection of witness identities', () => {
     expect((await legal.post('/data-subjects/witness:W-117/erasure', { reason: 'x' })).status).toBe(403);
     const erased = await admin.post(`/data-subjects/${encodeURIComponent('witness:W-117')}/erasure`, { reason: 'the witness asked to be forgotten' });
     expect(erased.status).toBe(200);
-    expect((await db.query(`SELECT wrapped, erased_at IS NOT NULL AS erased FROM protection_keys`)).rows).toEqual([{ wrapped: null, erased: true }]);
+    expect((await db.query(`SELECT wrapped, erased_at IS NOT NULL AS erased FROM protection_keys WHERE subject = 'witness:W-117'`)).rows).toEqual([{ wrapped: null, erased: true }]);
     const refused = await disclose(legal);
     expect([refused.status, refused.body.code]).toEqual([409, 'PERSONAL_DATA.ERASED']);
     expect((await admin.post(`/data-subjects/${encodeURIComponent('witness:W-117')}/erasure`, { reason: 'again' })).body.code).toBe('PERSONAL_DATA.ERASED');

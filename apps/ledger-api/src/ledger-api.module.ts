@@ -155,7 +155,9 @@ export class LedgerApiModule implements OnModuleInit {
               components.unshift(modules.get(KafkaHealth));
               components.push({ name: 'publisher', check: async () => publisher.problem });
             }
-            if (options.withProjector) components.push(modules.get(ProjectorService, { strict: false }));
+            // Looked up when asked: the projector (its projections need the data key vault) may be
+            // instantiated after this factory runs, and an instance taken now would be a placeholder.
+            if (options.withProjector) components.push({ name: 'projector', check: () => modules.get(ProjectorService, { strict: false }).check() });
             return components;
           },
         },

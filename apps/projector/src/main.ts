@@ -7,6 +7,8 @@ import { ProjectorAppModule } from './projector-app.module.js';
 
 runMain('projector', async () => {
   const config = loadConfig();
+  // Victims' names are sealed in the events: the read models (names, search, duplicates) need the key that opens them.
+  if (!config.LEDGER_MASTER_KEY) throw new Error('LEDGER_MASTER_KEY is not set: the projector needs it to open the victims\' names sealed in the ledger');
   const logger = useLedgerLogger(config, 'projector');
   await migrate(config);
   const app = await NestFactory.create(ProjectorAppModule.forRoot(config), { bodyParser: false, logger });

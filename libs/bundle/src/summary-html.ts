@@ -13,6 +13,12 @@ export interface ClaimSummaryInput {
   readonly redacted: boolean;
   /** Opened sealed values by eventId; shown only in an unredacted bundle. */
   readonly disclosures?: ReadonlyMap<string, unknown>;
+  /**
+   * Victims' names by the eventId that seals them (ClaimFiled / ClaimAmended schema 2): exactly
+   * the bundle's victim-name disclosure lines, which the verifier checks against the ciphertext.
+   * A sealed name with none (its key erased) is not shown.
+   */
+  readonly victimNames?: ReadonlyMap<string, unknown>;
 }
 
 type Payload = Readonly<Record<string, unknown>>;
@@ -36,6 +42,8 @@ interface ClaimRecord {
   duplicateOf: string | null;
   /** A VictimFoundAlive event: the page never shows the name of a living person. */
   victimAlive: boolean;
+  /** The current name is sealed and the bundle does not disclose it (its key was erased). */
+  nameSealed: boolean;
   filed: LedgerEnvelope | null;
   readonly timeline: TimelineEntry[];
   readonly sources: LedgerEnvelope[];
@@ -50,7 +58,7 @@ interface ClaimRecord {
  * appears only in an unredacted bundle, from `disclosures`, in a block marked as protected data.
  */
 export function claimSummaryHtml(input: ClaimSummaryInput): string {
-  const claim = foldClaim(input.envelopes);
+  const claim = foldClaim(input.envelopes, input.victimNames ?? new Map());
   const victim = record(claim.details.victim);
   const name: Payload = claim.victimAlive ? {} : record(victim.name);
   const title = text(name.latin) ?? text(name.arabic) ?? text(name.alias) ?? `claim ${input.claimId}`;
@@ -94,13 +102,14 @@ const STYLE = [
   '.protected h2{color:#b00}',
 ].join('');
 
-function foldClaim(envelopes: readonly LedgerEnvelope[]): ClaimRecord {
+function foldClaim(envelopes: readonly LedgerEnvelope[], victimNames: ReadonlyMap<string, unknown>): ClaimRecord {
   const claim: ClaimRecord = {
     details: {},
     status: 'unknown',
     grade: null,
     duplicateOf: null,
     victimAlive: false,
+    nameSealed: false,
     filed: null,
     timeline: [],
     sources: [],
@@ -119,8 +128,10 @@ function foldClaim(envelopes: readonly LedgerEnvelope[]): ClaimRecord {
     let what: string;
     switch (envelope.type) {
       case 'ClaimFiled': {
-        const { claimId: _claimId, filedBy: _filedBy, ...details } = data;
-        claim.details = details;
+        const { claimId: _claimId, filedBy: _filedBy, protected: sealed, ...details } = data;
+        const opened = withVictimName(envelope, record(details.victim), sealed, victimNames);
+        claim.details = { ...details, victim: opened.victim };
+        claim.nameSealed = opened.nameSealed;
         claim.status = 'submitted';
         claim.filed = envelope;
         what = 'Claim filed';
@@ -165,7 +176,11 @@ function foldClaim(envelopes: readonly LedgerEnvelope[]): ClaimRecord {
         break;
       case 'ClaimAmended': {
         const changes = record(data.changes);
-        claim.details = { ...claim.details, ...changes };
+        if (changes.victim !== undefined) {
+          const opened = withVictimName(envelope, record(changes.victim), data.protected, victimNames);
+          claim.details = { ...claim.details, ...changes, victim: opened.victim };
+          claim.nameSealed = opened.nameSealed;
+        } else claim.details = { ...claim.details, ...changes };
         what = `Amended ${escapeHtml(Object.keys(changes).join(', ') || 'nothing')} — ${show(data.reason)}`;
         break;
       }
@@ -202,6 +217,13 @@ function foldClaim(envelopes: readonly LedgerEnvelope[]): ClaimRecord {
   return claim;
 }
 
+/** The victim with the name its event seals, when the bundle discloses it (checked by the verifier). */
+function withVictimName(envelope: LedgerEnvelope, victim: Payload, sealed: unknown, victimNames: ReadonlyMap<string, unknown>): { victim: Payload; nameSealed: boolean } {
+  if (record(sealed).victimName === undefined) return { victim, nameSealed: false };
+  const name = victimNames.get(envelope.eventId);
+  return name === undefined ? { victim, nameSealed: true } : { victim: { ...victim, name }, nameSealed: false };
+}
+
 function victimSection(claim: ClaimRecord): string {
   const details = claim.details;
   const victim = record(details.victim);
@@ -211,7 +233,9 @@ function victimSection(claim: ClaimRecord): string {
   const nameRows = NAME_PARTS.filter(([part]) => name[part] !== undefined).map(([part, label]) => row(label, show(name[part])));
   const age = victim.age === undefined ? show(victim.ageGroup) : `${show(victim.age)} years (${show(victim.ageGroup)})`;
   const rows = [
-    ...(nameRows.length > 0 ? nameRows : [row('Name', claim.victimAlive ? 'withheld: the person was found alive' : 'not recorded')]),
+    ...(nameRows.length > 0
+      ? nameRows
+      : [row('Name', claim.victimAlive ? 'withheld: the person was found alive' : claim.nameSealed ? 'sealed: not readable (its key was erased)' : 'not recorded')]),
     row('Sex', show(victim.sex)),
     row('Age', age),
     row('Civilian status', show(victim.civilianStatus)),

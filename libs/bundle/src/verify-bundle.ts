@@ -16,6 +16,7 @@ import {
   toHex,
   verifyConsistency,
   verifyInclusion,
+  victimNameAad,
   witnessIdentityAad,
   type LedgerEnvelope,
   type SealedValue,
@@ -190,6 +191,8 @@ interface SealedPlace {
   readonly subject: string;
   readonly sealed: SealedValue;
   readonly aad: string;
+  /** A victim's name: disclosed in every bundle (redacted too), with the value key that opens it alone. */
+  readonly victimName?: true;
 }
 
 interface Header {
@@ -500,6 +503,7 @@ class BundleVerification {
       this.sourceEvents.set(eventId, { expected: detachedJson(sourceLine(eventId, envelope.payload)), location: kept, seen: false });
     }
     if (!header.redacted) this.keepSealed(eventId, envelope);
+    this.keepSealedName(eventId, envelope);
   }
 
   /** Stream lines are consecutive, versions 1, 2, 3… and each prevHash the previous hash. */
@@ -625,13 +629,28 @@ class BundleVerification {
     this.sealed.set(eventId, [{ subject: sealed.subject, sealed, aad: detached(witnessIdentityAad(sealed.subject, payload.testimonyId)) }]);
   }
 
+  /** A victim name sealed in ClaimFiled / ClaimAmended (schema 2): AAD holder the claim id, or the amendmentId. */
+  private keepSealedName(eventId: string, envelope: LedgerEnvelope): void {
+    if (envelope.schemaVersion !== 2 || (envelope.type !== 'ClaimFiled' && envelope.type !== 'ClaimAmended')) return;
+    const payload = envelope.payload as Readonly<Record<string, unknown>>;
+    const sealedName = isRecord(payload.protected) ? payload.protected.victimName : undefined;
+    const holder = envelope.type === 'ClaimFiled' ? payload.claimId : payload.amendmentId;
+    if (!isSealedValue(sealedName) || typeof holder !== 'string') return;
+    const sealed = detachedJson(sealedName);
+    const place: SealedPlace = { subject: sealed.subject, sealed, aad: detached(victimNameAad(sealed.subject, holder)), victimName: true };
+    this.sealed.set(eventId, [...(this.sealed.get(eventId) ?? []), place]);
+  }
+
   private disclosureLine(line: Line): void {
     const header = this.header as Header;
     const eventId = this.text(line, 'eventId');
     const subject = this.text(line, 'subject');
     const where = this.events.get(eventId);
-    if (header.redacted) this.fail('disclosure', `a redacted bundle carries no disclosure, but this line discloses ${subject} of event ${eventId}`, where);
     const place = this.sealed.get(eventId)?.find((candidate) => candidate.subject === subject);
+    // Victims' names are in every bundle, each with its own value key; other values only when unredacted.
+    if (header.redacted && place?.victimName !== true) {
+      this.fail('disclosure', `a redacted bundle carries no disclosure but victims' names, and this line discloses ${subject} of event ${eventId}`, where);
+    }
     if (place === undefined) {
       this.fail('disclosure', where === undefined ? `no event ${eventId} in the bundle` : `event ${eventId} holds no sealed value of ${subject}`, where);
     }

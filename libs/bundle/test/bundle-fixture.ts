@@ -10,7 +10,9 @@ import {
   signCheckpoint,
   toBase64,
   toHex,
+  valueKey,
   verifierKey,
+  victimNameAad,
   witnessIdentityAad,
   type CheckpointKeyPair,
   type JsonObject,
@@ -107,6 +109,8 @@ export interface ClaimScript {
   readonly victimName: string;
   readonly testimonyEventId?: string;
   readonly identity?: { name: string; contact: string };
+  /** A ClaimFiled v2: the event that seals the name, the name as sealed and its value key. */
+  readonly sealedName?: { eventId: string; subject: string; name: { latin: string }; key: Uint8Array };
 }
 
 export interface Fixture {
@@ -197,22 +201,30 @@ function fileRichClaim(ledger: TestLedger, victimName: string, dataKeys: Map<str
   return { claimId, streamId, victimName, testimonyEventId: testimony.eventId, identity };
 }
 
+/** A claim filed as the ledger files one today (ClaimFiled v2): the victim's name sealed under its own value key. */
 function fileSmallClaim(ledger: TestLedger, name: string, incidentId?: string): ClaimScript {
   const claimId = randomUUID();
   const streamId = `claim-${claimId}`;
   const append = (type: string, payload: object, actor: Actor) => ledger.append(streamId, 'claim', type, payload, actor);
-  append(
+  const subject = `victim:${claimId}`;
+  const aad = victimNameAad(subject, claimId);
+  const key = valueKey(randomBytes(32), aad);
+  const filed = ledger.append(
+    streamId,
+    'claim',
     'ClaimFiled',
     {
       claimId,
       filedBy: DOCUMENTER,
-      victim: { name: { latin: name }, sex: 'female', ageGroup: 'child', civilianStatus: 'civilian' },
+      victim: { sex: 'female', ageGroup: 'child', civilianStatus: 'civilian' },
       death: { from: '2018-07-01', to: '2018-07-31', precision: 'range' },
       place: { governorate: 'Idlib', precision: 'governorate' },
       cause: 'airstrike',
       perpetrator: 'not-identified',
+      protected: { victimName: sealJson({ latin: name }, subject, key, aad) },
     },
     DOCUMENTER,
+    2,
   );
   append(
     'SourceAttached',
@@ -220,7 +232,7 @@ function fileSmallClaim(ledger: TestLedger, name: string, incidentId?: string): 
     DOCUMENTER,
   );
   if (incidentId !== undefined) append('ClaimLinkedToIncident', { incidentId, by: DOCUMENTER }, DOCUMENTER);
-  return { claimId, streamId, victimName: name };
+  return { claimId, streamId, victimName: name, sealedName: { eventId: filed.eventId, subject, name: { latin: name }, key } };
 }
 
 /** A ledger with two scripted claims, an incident, noise, the export event; and its bundle. */
@@ -314,6 +326,14 @@ export function buildFixture(options: FixtureOptions = {}): Fixture {
       out.push(writer.line({ kind: 'disclosure', eventId: claim.testimonyEventId, subject: 'witness:W-17', dataKey: toBase64(dataKey), plaintext: claim.identity }));
     }
   }
+  // Victims' names, redacted or not: each with the value key of that one name.
+  const victimNames = new Map<string, unknown>();
+  for (const claim of claims) {
+    if (claim.sealedName === undefined) continue;
+    const { eventId, subject, name, key } = claim.sealedName;
+    victimNames.set(eventId, name);
+    out.push(writer.line({ kind: 'disclosure', eventId, subject, dataKey: toBase64(key), plaintext: name }));
+  }
   out.push(writer.line({ kind: 'prov', document: prov.document() }));
   for (const claim of claims) {
     const html = claimSummaryHtml({
@@ -326,6 +346,7 @@ export function buildFixture(options: FixtureOptions = {}): Fixture {
       verifierKey: ledger.verifierKey,
       redacted,
       disclosures,
+      victimNames,
     });
     out.push(writer.line({ kind: 'summary', claimId: claim.claimId, html }));
   }

@@ -50,7 +50,8 @@ describe('verifyBundle', () => {
         events: 10 + 3 + 3 + 1,
         claims: 2,
         sources: 3,
-        disclosures: 0,
+        // The one victim name sealed in a ClaimFiled v2 (claim B): in every bundle, redacted too.
+        disclosures: 1,
         redacted: true,
         keyPinned: false,
         consistency: [
@@ -73,7 +74,19 @@ describe('verifyBundle', () => {
     });
 
     it('verifies an unredacted bundle, opening every disclosure', async () => {
-      expect(await verifyText(open.text)).toMatchObject({ ok: true, redacted: false, disclosures: 1 });
+      expect(await verifyText(open.text)).toMatchObject({ ok: true, redacted: false, disclosures: 2 });
+    });
+
+    it('shows a sealed victim name only from its checked name line: the event line holds ciphertext alone', async () => {
+      const named = redacted.claims[1];
+      const filed = redacted.body[eventLineIndex(redacted.body, named.streamId, 1)];
+      expect(filed).not.toContain(named.victimName);
+      expect(filed).toContain('"victimName":{"alg":"A256GCM"');
+      const summary = redacted.body.find((line) => line.includes('"kind":"summary"') && line.includes(named.claimId)) as string;
+      expect(summary).toContain(named.victimName);
+      // Without its name line (a victim whose key was erased) the bundle verifies and shows no name.
+      const index = redacted.body.findIndex((line) => line.includes('"kind":"disclosure"') && line.includes(named.sealedName?.eventId as string));
+      expect(await verifyText(sealLines(redacted.body.filter((_, i) => i !== index)))).toMatchObject({ ok: true, disclosures: 0 });
     });
 
     it('verifies a bundle of many claims', async () => {
@@ -288,6 +301,38 @@ describe('verifyBundle', () => {
       const failure = failureOf(await verifyText(text));
       expect(failure).toMatchObject({ line: index + 1, check: 'disclosure', detail: expect.stringContaining('the plaintext differs from the sealed value of witness:W-17') });
       expect(failure.detail).not.toContain('Someone Else');
+    });
+
+    it('a victim name line whose name is not the one sealed, without echoing it', async () => {
+      const named = redacted.claims[1].sealedName as NonNullable<Fixture['claims'][number]['sealedName']>;
+      const index = redacted.body.findIndex((line) => line.includes('"kind":"disclosure"') && line.includes(named.eventId));
+      expect(index).toBeGreaterThan(0);
+      const text = editLine(redacted, index, (line) => {
+        line.plaintext = { latin: 'Invented Name' };
+      });
+      const failure = failureOf(await verifyText(text));
+      expect(failure).toMatchObject({ line: index + 1, check: 'disclosure', detail: expect.stringContaining(`the plaintext differs from the sealed value of ${named.subject}`) });
+      expect(failure.detail).not.toContain('Invented');
+      expect(failure.detail).not.toContain(named.name.latin);
+    });
+
+    it('a victim name line whose key is not the value key of that name', async () => {
+      const named = redacted.claims[1].sealedName as NonNullable<Fixture['claims'][number]['sealedName']>;
+      const index = redacted.body.findIndex((line) => line.includes('"kind":"disclosure"') && line.includes(named.eventId));
+      const text = editLine(redacted, index, (line) => {
+        line.dataKey = Buffer.alloc(32, 9).toString('base64');
+      });
+      expect(failureOf(await verifyText(text))).toMatchObject({ check: 'disclosure', detail: expect.stringContaining(`does not open the sealed value of ${named.subject}`) });
+    });
+
+    it('a victim name line for an event that seals no name', async () => {
+      const named = redacted.claims[1].sealedName as NonNullable<Fixture['claims'][number]['sealedName']>;
+      const index = redacted.body.findIndex((line) => line.includes('"kind":"disclosure"') && line.includes(named.eventId));
+      const other = redacted.ledger.stream(redacted.claims[1].streamId)[1].eventId;
+      const text = editLine(redacted, index, (line) => {
+        line.eventId = other;
+      });
+      expect(failureOf(await verifyText(text))).toMatchObject({ check: 'disclosure', detail: expect.stringContaining('a redacted bundle carries no disclosure') });
     });
 
     it('a disclosure with a data key that does not open the sealed value', async () => {

@@ -107,6 +107,21 @@ export const testimony: TestimonyDetails = {
 };
 
 export const witnessIdentity: WitnessIdentity = { name: 'Fatima Al-Hassan', contact: '+963 900 000 000' };
+/** The victim's name as the edge hands it to the domain: sealed under `victim:<claimId>`. */
+export const sealedVictimName = (claimId: string = CLAIM_ID): SealedData => ({
+  alg: 'A256GCM',
+  subject: `victim:${claimId}`,
+  iv: 'bmFtZWl2MTIzNDU2',
+  ciphertext: 'bmFtZWNpcGhlcg==',
+  tag: 'bmFtZXRhZzAxMjM0NTY3OA==',
+});
+
+/** The details without the name, as the domain receives and records them (the name goes sealed). */
+export function unnamed(details: ClaimDetails): ClaimDetails {
+  const { name: _name, ...victim } = details.victim;
+  return { ...details, victim };
+}
+
 /** What the edge hands the domain instead: the identity sealed under the witness's key. */
 export const sealedIdentity: SealedData = { alg: 'A256GCM', subject: 'witness:W-17', iv: 'aXYxMjM0NTY3ODkw', ciphertext: 'Y2lwaGVydGV4dA==', tag: 'dGFnMDEyMzQ1Njc4OWFiY2Q=' };
 
@@ -129,7 +144,13 @@ export function claimDecider(policy?: VerificationPolicy) {
 }
 
 export const claimCommand = {
-  file: (details: ClaimDetails = claimDetails): ClaimCommand => ({ type: 'FileClaim', claimId: CLAIM_ID, details, knownPerpetrators }),
+  file: (details: ClaimDetails = claimDetails): ClaimCommand => ({
+    type: 'FileClaim',
+    claimId: CLAIM_ID,
+    details: unnamed(details),
+    ...(details.victim.name ? { sealedVictimName: sealedVictimName() } : {}),
+    knownPerpetrators,
+  }),
   recordTestimony: (testimonyId = 't-1', sealed?: SealedData): ClaimCommand => ({
     type: 'RecordTestimony',
     testimonyId,
@@ -161,7 +182,9 @@ export const claimCommand = {
   }),
   amend: (changes: Partial<ClaimDetails>, reason = 'Family corrected the details'): ClaimCommand => ({
     type: 'AmendClaim',
-    changes,
+    amendmentId: 'a-1',
+    changes: changes.victim ? { ...changes, victim: unnamed({ ...claimDetails, victim: changes.victim }).victim } : changes,
+    ...(changes.victim?.name ? { sealedVictimName: sealedVictimName() } : {}),
     reason,
     knownPerpetrators,
   }),
@@ -178,8 +201,8 @@ export const claimCommand = {
 export const claimEvent = {
   filed: (filedBy: Actor = actors.filer, details: ClaimDetails = claimDetails, claimId = CLAIM_ID): ClaimEvent => ({
     type: 'ClaimFiled',
-    schemaVersion: 1,
-    data: { claimId, filedBy, ...details },
+    schemaVersion: 2,
+    data: { claimId, filedBy, ...unnamed(details), ...(details.victim.name ? { protected: { victimName: sealedVictimName(claimId) } } : {}) },
   }),
   testimonyRecorded: (recordedBy: Actor = actors.filer, testimonyId = 't-1', identity?: ProtectedWitnessIdentity): ClaimEvent => ({
     type: 'TestimonyRecorded',
@@ -232,8 +255,15 @@ export const claimEvent = {
   rejected: (by: Actor, disputeId: string): ClaimEvent => ({ type: 'ClaimRejected', schemaVersion: 1, data: { disputeId, by } }),
   amended: (by: Actor, changes: Partial<ClaimDetails>, previous: Partial<ClaimDetails>, reason = 'Family corrected the details'): ClaimEvent => ({
     type: 'ClaimAmended',
-    schemaVersion: 1,
-    data: { changes, previous, reason, by },
+    schemaVersion: 2,
+    data: {
+      amendmentId: 'a-1',
+      changes: changes.victim ? { ...changes, victim: unnamed({ ...claimDetails, victim: changes.victim }).victim } : changes,
+      previous: previous.victim ? { ...previous, victim: unnamed({ ...claimDetails, victim: previous.victim }).victim } : previous,
+      reason,
+      by,
+      ...(changes.victim?.name ? { protected: { victimName: sealedVictimName() } } : {}),
+    },
   }),
   returnedToReview: (by: Actor): ClaimEvent => ({ type: 'ReturnedToReview', schemaVersion: 1, data: { reason: 'amended', by } }),
   retracted: (by: Actor, reason = 'Filed in error'): ClaimEvent => ({ type: 'ClaimRetracted', schemaVersion: 1, data: { reason, by } }),

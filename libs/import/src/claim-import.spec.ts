@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Clock } from '@ledger/domain';
+import { openSealedJson, valueKey, victimNameAad, type SealedValue } from '@ledger/proof';
+import { throwawayNameKeys } from '@ledger/protection';
 import {
   EventStore,
   IdempotencyConflictError,
@@ -93,6 +95,7 @@ class FixedClock extends Clock {
 
 describe('ClaimImport', () => {
   let file: FileDigest;
+  const keysMade = new Map<string, Uint8Array>();
   beforeAll(async () => {
     file = await digestFile(FIXTURE);
   });
@@ -103,6 +106,11 @@ describe('ClaimImport', () => {
       store,
       clock: new FixedClock(),
       actor: { id: 'u-importer', role: 'documenter' },
+      keys: { createDataKeys: async (subjects, within) => {
+        const made = await throwawayNameKeys.createDataKeys(subjects, within);
+        for (const [subject, key] of made) keysMade.set(subject, key);
+        return made;
+      } },
       file,
       mapping: GAZA_MAPPING,
       batchSize: 40,
@@ -121,7 +129,15 @@ describe('ClaimImport', () => {
     expect(store.streams.size).toBe(300);
     const first = store.streams.get(`claim-${importedClaimId(file.sha256, 1)}`) ?? [];
     expect(first.map((e) => e.type)).toEqual(['ClaimFiled', 'SourceAttached']);
-    expect(first[0].data).toMatchObject({ claimId: importedClaimId(file.sha256, 1), filedBy: { id: 'u-importer', role: 'documenter' }, victim: { name: { latin: 'Amal Muhammad Jmuaah Abu Sois' } } });
+    const claimId = importedClaimId(file.sha256, 1);
+    expect(first[0].data).toMatchObject({ claimId, filedBy: { id: 'u-importer', role: 'documenter' }, victim: { sex: 'female' } });
+    // The name is sealed under the victim's key (created with the batch), never in the clear.
+    expect(JSON.stringify(first[0].data)).not.toMatch(/Amal|أمل/);
+    const sealed = (first[0].data as { protected: { victimName: SealedValue } }).protected.victimName;
+    expect(sealed.subject).toBe(`victim:${claimId}`);
+    const aad = victimNameAad(sealed.subject, claimId);
+    expect(openSealedJson(sealed, valueKey(keysMade.get(sealed.subject) as Uint8Array, aad), aad)).toMatchObject({ latin: 'Amal Muhammad Jmuaah Abu Sois', arabic: 'أمل محمد جمعة أبو صويص' });
+    expect(keysMade.size).toBe(300);
     expect(first[1].data).toMatchObject({ contentSha256: file.sha256, type: 'official-statement', attachedBy: { id: 'u-importer', role: 'documenter' } });
     expect(file.sha256).toMatch(/^[0-9a-f]{64}$/);
     const correlations = new Set([...store.streams.values()].flat().map((e) => e.correlationId));

@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import {
+  checkClaimDetails,
   Clock,
   decideClaim,
   DomainError,
@@ -11,9 +12,11 @@ import {
   type Actor,
   type ClaimEvent,
   type CommandContext,
+  type SealedData,
 } from '@ledger/domain';
 import type { CommandResponse, EventStore, LedgerTransaction } from '@ledger/event-store';
 import { canonicalize } from '@ledger/proof';
+import { sealVictimNames, type VictimNameKeys } from '@ledger/protection';
 import { readCsvRecords, type CsvRecord, type FileDigest } from './csv-records.js';
 import { importBatchId, importedClaimId, importedSourceId, importRunId } from './import-ids.js';
 import type { ImportMapping } from './mapping.js';
@@ -49,6 +52,8 @@ export interface ClaimImportOptions {
   clock: Clock;
   /** The importer, recorded on every event (role documenter: filing claims is a documenter's work). */
   actor: Actor;
+  /** Seals each victim's name under `victim:<claimId>`, the batch's keys created in its transaction (the DataKeyVault). */
+  keys: VictimNameKeys;
   file: FileDigest;
   mapping: ImportMapping;
   /** Claims per command (one transaction); each claim is two events. */
@@ -206,17 +211,34 @@ export class ClaimImport {
     const existing: number[] = [];
     const refused: BatchResponse['refused'] = [];
     const eventIds: string[] = [];
-    let first: string | undefined;
-    for (const { record, claimId, claim } of batch) {
-      const streamId = claimStream(claimId);
-      const { version } = await tx.readStream(streamId);
+    const today = context.issuedAt.toISOString().slice(0, 10);
+    // The rows to file: not filed before, and valid (checked before any key is made for them).
+    const toFile: PendingClaim[] = [];
+    for (const pending of batch) {
+      const { version } = await tx.readStream(claimStream(pending.claimId));
       if (version > 0) {
-        existing.push(record.row);
+        existing.push(pending.record.row);
         continue;
       }
+      const problems = checkClaimDetails(pending.claim.details, this.perpetrators, today);
+      if (problems.length > 0) refused.push({ row: pending.record.row, problems });
+      else toFile.push(pending);
+    }
+    // Every name of the batch sealed under its victim's key; the keys go in with one statement.
+    const names = toFile.flatMap(({ claimId, claim }) => (claim.details.victim.name !== undefined ? [{ claimId, name: claim.details.victim.name }] : []));
+    const sealed = await sealVictimNames(this.options.keys, names, tx);
+    let first: string | undefined;
+    for (const { record, claimId, claim } of toFile) {
+      const streamId = claimStream(claimId);
+      const { name: _name, ...victim } = claim.details.victim;
+      const sealedVictimName = sealed.get(claimId) as SealedData | undefined;
       let events: ClaimEvent[];
       try {
-        const filed = decideClaim({ type: 'FileClaim', claimId, details: claim.details, knownPerpetrators: this.perpetrators }, initialClaimState, context);
+        const filed = decideClaim(
+          { type: 'FileClaim', claimId, details: { ...claim.details, victim }, ...(sealedVictimName ? { sealedVictimName } : {}), knownPerpetrators: this.perpetrators },
+          initialClaimState,
+          context,
+        );
         const state = filed.reduce(evolveClaim, initialClaimState);
         const source = { ...claim.source, contentSha256: this.options.file.sha256 };
         events = [...filed, ...decideClaim({ type: 'AttachSource', sourceId: importedSourceId(claimId), source }, state, context)];

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { canonicalize } from './jcs.js';
 import { fromBase64, toBase64 } from './encoding.js';
 
@@ -33,7 +33,7 @@ export function isSealedValue(value: unknown): value is SealedValue {
 }
 
 /** What a sealed value is: part of its additional data, so one cannot pass for another. */
-export type SealedKind = 'witness-identity' | 'testimony-statement' | 'relative' | 'victim-details';
+export type SealedKind = 'witness-identity' | 'testimony-statement' | 'relative' | 'victim-details' | 'victim-name';
 
 /**
  * The AAD of a sealed value: its kind, its subject and the id of what holds it (the testimony
@@ -41,6 +41,25 @@ export type SealedKind = 'witness-identity' | 'testimony-statement' | 'relative'
  */
 export function sealedValueAad(kind: SealedKind, subject: string, holderId: string): string {
   return `evidence-ledger/${kind}\n${subject}\n${holderId}`;
+}
+
+/**
+ * The AAD of a victim's name in a ClaimFiled (schema 2) or ClaimAmended (schema 2) event: the
+ * holder is the claim id for the filing, the event's `amendmentId` for an amendment.
+ */
+export function victimNameAad(subject: string, holderId: string): string {
+  return sealedValueAad('victim-name', subject, holderId);
+}
+
+/**
+ * The key of one sealed value, derived from the subject's data key (HKDF-SHA256, info = a label
+ * and the value's AAD). A victim's name is sealed under it so that a bundle can let anyone check
+ * the name it shows by giving this key alone: it opens that one value, never the subject's other
+ * sealed values (victim details). Erasing the data key erases every value key with it.
+ */
+export function valueKey(dataKey: Uint8Array, aad: string): Uint8Array {
+  if (dataKey.length !== DATA_KEY_BYTES) throw new Error('a data key is 32 bytes');
+  return new Uint8Array(hkdfSync('sha256', dataKey, new Uint8Array(0), Buffer.from(`evidence-ledger/value-key\n${aad}`, 'utf8'), DATA_KEY_BYTES));
 }
 
 /** The AAD of a witness identity in a TestimonyRecorded event (schema version 3 and later). */

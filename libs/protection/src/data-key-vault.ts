@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { LedgerConfig } from '@ledger/config';
-import { DATA_KEY_BYTES, openSealedJson, sealJson, type SealedValue } from '@ledger/proof';
+import { DATA_KEY_BYTES, openSealedJson, sealJson, valueKey, type SealedValue } from '@ledger/proof';
 import { DataSource } from 'typeorm';
 
 /** Where the vault's statements run: its own pool, or a command's transaction (LedgerTransaction.query). */
@@ -53,6 +53,70 @@ export class DataKeyVault {
   /** Opens a sealed value; inside a command (a recorded disclosure), pass its transaction. */
   async open(sealed: SealedValue, aad: string, within?: Partial<Queryable>): Promise<unknown> {
     return openSealedJson(sealed, await this.dataKey(sealed.subject, false, within?.query ? (within as Queryable) : this.dataSource), aad);
+  }
+
+  /**
+   * Seals a value under its own value key, derived from the subject's data key and the AAD
+   * (libs/proof valueKey): a bundle can then show that one value checkably without the data key.
+   * Victims' names are sealed so. Inside a command, pass its transaction.
+   */
+  async sealUnderValueKey(subject: string, value: unknown, aad: string, within?: Partial<Queryable>): Promise<SealedValue> {
+    const dataKey = await this.dataKey(subject, true, within?.query ? (within as Queryable) : this.dataSource);
+    return sealJson(value, subject, valueKey(dataKey, aad), aad);
+  }
+
+  /**
+   * The data keys of many subjects in one read: null for an erased subject. A subject with no key
+   * at all is an error (a sealed value is never committed without its key).
+   */
+  async dataKeys(subjects: readonly string[], within?: Partial<Queryable>): Promise<Map<string, Buffer | null>> {
+    const keys = new Map<string, Buffer | null>();
+    const wanted = [...new Set(subjects)];
+    if (wanted.length === 0) return keys;
+    const query = within?.query ? (within as Queryable) : this.dataSource;
+    const rows = (await query.query(`SELECT subject, wrapped, wrap_key_id FROM protection_keys WHERE subject = ANY($1::text[])`, [wanted])) as Array<{
+      subject: string;
+      wrapped: string | null;
+      wrap_key_id: string | null;
+    }>;
+    for (const row of rows) {
+      if (row.wrapped === null) {
+        keys.set(row.subject, null);
+        continue;
+      }
+      const master = [this.current, this.previous].find((k) => k?.id === row.wrap_key_id);
+      if (!master) throw new ProtectionUnavailableError(`the data key of ${row.subject} is wrapped by master key ${row.wrap_key_id}, which is not configured`);
+      keys.set(row.subject, unwrap(master, row.subject, row.wrapped));
+    }
+    const missing = wanted.find((subject) => !keys.has(subject));
+    if (missing !== undefined) throw new ProtectionUnavailableError(`no data key exists for ${missing}, which sealed data in the ledger`);
+    return keys;
+  }
+
+  /**
+   * Creates the data keys of new subjects with one statement (a bulk import's batch), inside the
+   * caller's transaction; a subject that already has a key keeps it (and an erased one refuses).
+   */
+  async createDataKeys(subjects: readonly string[], transaction: Partial<Queryable>): Promise<Map<string, Uint8Array>> {
+    if (!transaction.query) throw new Error('data keys for sealed values are created inside the transaction that records them');
+    const within = transaction as Queryable;
+    const current = this.requireCurrent();
+    const wanted = [...new Set(subjects)];
+    const fresh = wanted.map((subject) => ({ subject, key: randomBytes(DATA_KEY_BYTES) }));
+    const inserted = (await within.query(
+      `INSERT INTO protection_keys (subject, wrapped, wrap_key_id)
+       SELECT s, w, $3 FROM unnest($1::text[], $2::text[]) AS k(s, w)
+       ON CONFLICT (subject) DO NOTHING RETURNING subject`,
+      [fresh.map((f) => f.subject), fresh.map((f) => wrap(current, f.subject, f.key)), current.id],
+    )) as Array<{ subject: string }>;
+    const created = new Set(inserted.map((row) => row.subject));
+    const keys = new Map<string, Uint8Array>(fresh.filter((f) => created.has(f.subject)).map((f) => [f.subject, f.key]));
+    const existing = wanted.filter((subject) => !created.has(subject));
+    for (const [subject, key] of await this.dataKeys(existing, within)) {
+      if (key === null) throw new SubjectErasedError(`the personal data of ${subject} was erased: nothing new is sealed for it`);
+      keys.set(subject, key);
+    }
+    return keys;
   }
 
   /** The subject's data key itself, for an unredacted export that lets a court check the plaintext. */

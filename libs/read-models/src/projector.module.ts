@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DataKeyVault } from '@ledger/protection';
 import { ClaimProjection } from './claims/claim.projection.js';
 import { IncidentProjection } from './incidents/incident.projection.js';
 import { PROJECTIONS, type Projection } from './projection.js';
@@ -9,9 +10,15 @@ import { ProjectionReplayer } from './replay/projection-replayer.js';
 /** Every read model the feed keeps (the CLI builds them from this list too). */
 export const PROJECTION_TYPES = [ClaimProjection, IncidentProjection] as const;
 
+/** The projections outside Nest (CLI, benchmarks): the claims read model opens victim names with the vault. */
+export function projectionsWith(vault: DataKeyVault): Projection[] {
+  return [new ClaimProjection(vault), new IncidentProjection()];
+}
+
 /** The projections themselves and their replays, without consuming the feed. */
 @Module({
   providers: [
+    DataKeyVault,
     ...PROJECTION_TYPES,
     { provide: PROJECTIONS, useFactory: (...projections: Projection[]) => projections, inject: [...PROJECTION_TYPES] },
     ProjectionRunner,

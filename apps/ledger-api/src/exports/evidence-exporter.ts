@@ -6,8 +6,8 @@ import { BUNDLE_FORMAT, BundleWriter, claimSummaryHtml, ProvBuilder, sourceLine 
 import { LedgerConfig } from '@ledger/config';
 import { Clock, DomainError, decideExport, EXPORT_STREAM_TYPE, exportStreamId, type ExportedStream, type ExportScope } from '@ledger/domain';
 import { CheckpointIssuer, Doorbell, EventStore, LedgerIdentity, LedgerReader, servedEnvelope, type CommandOutcome, type CommandResponse } from '@ledger/event-store';
-import { isSealedValue, witnessIdentityAad, type LedgerEnvelope } from '@ledger/proof';
-import { DataKeyVault } from '@ledger/protection';
+import { isSealedValue, openSealedJson, toBase64, valueKey, witnessIdentityAad, type LedgerEnvelope } from '@ledger/proof';
+import { DataKeyVault, sealedVictimNameOf, type SealedVictimName } from '@ledger/protection';
 import { parseClaimFilter } from '@ledger/read-models';
 import { DataSource } from 'typeorm';
 import type { CommandRequest } from '../commands/command-request.js';
@@ -126,6 +126,7 @@ export class EvidenceExporter {
     const prov = new ProvBuilder();
     const sources: Array<Record<string, unknown>> = [];
     const sealed: Array<{ eventId: string; testimonyId: string; value: Parameters<DataKeyVault['open']>[0] }> = [];
+    const sealedNames: Array<{ eventId: string; place: SealedVictimName }> = [];
     for (const streams of chunks(job.streams, STREAMS_PER_READ)) {
       const rows = await this.eventsOf(streams);
       const proofs = await this.reader.inclusionProofs(rows.map((row) => Number(row.seq)), job.size);
@@ -137,6 +138,8 @@ export class EvidenceExporter {
         if (envelope.type === 'SourceAttached' || envelope.type === 'IncidentSourceAttached') sources.push(sourceLine(envelope.eventId, payload));
         const identity = (payload.protected as { witnessIdentity?: unknown } | undefined)?.witnessIdentity;
         if (envelope.type === 'TestimonyRecorded' && isSealedValue(identity)) sealed.push({ eventId: envelope.eventId, testimonyId: String(payload.testimonyId), value: identity });
+        const name = sealedVictimNameOf(envelope);
+        if (name) sealedNames.push({ eventId: envelope.eventId, place: name });
         const line = writer.eventLine(text, proofs.get(Number(row.seq)) ?? []);
         if (!out.write(line)) await once(out, 'drain');
       }
@@ -152,6 +155,20 @@ export class EvidenceExporter {
         if (plaintext === undefined) continue;
         disclosures.set(eventId, plaintext);
         await emit({ kind: 'disclosure', eventId, subject: value.subject, dataKey: (await this.vault.exportKey(value.subject)).toString('base64'), plaintext });
+      }
+    }
+    // Victims' names, in every bundle: each with the value key that opens that one name (never the
+    // victim's data key, which also opens their sealed details). An erased victim has no line.
+    const victimNames = new Map<string, unknown>();
+    for (const part of chunks(sealedNames, 1000)) {
+      const keys = await this.vault.dataKeys(part.map(({ place }) => place.sealed.subject));
+      for (const { eventId, place } of part) {
+        const dataKey = keys.get(place.sealed.subject);
+        if (!dataKey) continue;
+        const nameKey = valueKey(dataKey, place.aad);
+        const plaintext = openSealedJson(place.sealed, nameKey, place.aad);
+        victimNames.set(eventId, plaintext);
+        await emit({ kind: 'disclosure', eventId, subject: place.sealed.subject, dataKey: toBase64(nameKey), plaintext });
       }
     }
     await emit({ kind: 'prov', document: prov.document() });
@@ -175,6 +192,7 @@ export class EvidenceExporter {
           verifierKey,
           redacted: job.body.redacted,
           disclosures,
+          victimNames,
         });
         await emit({ kind: 'summary', claimId, html });
       }

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '@ledger/config';
+import { DataKeyVault, throwawayNameKeys, type VictimNameKeys } from '@ledger/protection';
 import { dataSourceOptions } from '@ledger/database';
 import type { Actor } from '@ledger/domain';
 import {
@@ -108,12 +109,14 @@ export async function importCommand(args: string[], env: NodeJS.ProcessEnv, outp
   const clock = new SystemClock();
   let dataSource: DataSource | null = null;
   let store: EventStore;
+  let keys: VictimNameKeys = throwawayNameKeys;
   if (dryRun) store = new DryRunStore();
   else {
     const config = loadConfig(env);
     dataSource = new DataSource(dataSourceOptions(config, concurrency + 1));
     await dataSource.initialize();
     store = new PostgresEventStore(dataSource, clock, new RandomIds());
+    keys = new DataKeyVault(dataSource, config);
   }
   const report = new RejectionReport(reportPath);
   let stop = false;
@@ -123,7 +126,7 @@ export async function importCommand(args: string[], env: NodeJS.ProcessEnv, outp
     output.stderr.write('\ninterrupted: filing the rows already read, then stopping (again to quit at once)\n');
   };
   signals.on('SIGINT', onSigint);
-  const run = new ClaimImport({ store, clock, actor, file, mapping, batchSize, concurrency, onRejected: (row) => report.write(row), shouldStop: () => stop });
+  const run = new ClaimImport({ store, clock, actor, keys, file, mapping, batchSize, concurrency, onRejected: (row) => report.write(row), shouldStop: () => stop });
   const progress = new ImportProgress(output.stderr, file.bytes, () => ({ counts: run.counts, bytesRead: run.bytesRead }));
   progress.start();
   let counts: ImportCounts;

@@ -4,7 +4,8 @@ import { loadConfig } from '@ledger/config';
 import { dataSourceOptions } from '@ledger/database';
 import { isRole } from '@ledger/domain';
 import { PostgresEventStore, RandomIds, SystemClock } from '@ledger/event-store';
-import { PROJECTION_TYPES, ProjectionReplayer, ProjectionRunner, recordReplay } from '@ledger/read-models';
+import { projectionsWith, ProjectionReplayer, ProjectionRunner, recordReplay } from '@ledger/read-models';
+import { DataKeyVault } from '@ledger/protection';
 import { DataSource } from 'typeorm';
 import { UsageError } from '../usage-error.js';
 
@@ -42,7 +43,7 @@ export async function replayCommand(args: string[], output: ReplayOutput): Promi
   const dataSource = new DataSource(dataSourceOptions(config, 4));
   await dataSource.initialize();
   try {
-    const replayer = new ProjectionReplayer(config, dataSource, new ProjectionRunner(dataSource), PROJECTION_TYPES.map((type) => new type()));
+    const replayer = new ProjectionReplayer(config, dataSource, new ProjectionRunner(dataSource), projectionsWith(new DataKeyVault(dataSource, config)));
     if (!replayer.names.includes(name)) throw new UsageError(`no projection is called "${name}"; there are ${replayer.names.join(', ')}`);
     let lastReport = 0;
     const report = await replayer.replay(name, {

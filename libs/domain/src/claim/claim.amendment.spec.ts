@@ -1,4 +1,4 @@
-import { actors, by, claimCommand as command, claimDecider, claimDetails, claimEvent as event } from '../../test/given-when-then.js';
+import { actors, by, claimCommand as command, claimDecider, claimDetails, claimEvent as event, unnamed } from '../../test/given-when-then.js';
 import type { ClaimCommand } from './claim.decide.js';
 import type { ClaimEvent } from './claim.events.js';
 import type { ClaimDetails } from './claim.types.js';
@@ -22,8 +22,9 @@ describe('amending a claim', () => {
       .then([
         {
           type: 'ClaimAmended',
-          schemaVersion: 1,
+          schemaVersion: 2,
           data: {
+            amendmentId: 'a-1',
             changes: { cause: 'shelling', perpetrator: 'syrian-regime-forces' },
             previous: { cause: 'double-tap-airstrike', perpetrator: 'russian-forces' },
             reason: 'A second source names artillery',
@@ -46,9 +47,27 @@ describe('amending a claim', () => {
       .then([event.amended(filer, { victim }, { victim: claimDetails.victim })]);
   });
 
+  it('seals a new victim name and never copies the name it replaces into the event in the clear', () => {
+    const renamed = { ...claimDetails.victim, name: { latin: 'Ahmed' } };
+    // A v1 filing held the name in the clear: its state has it, the amendment's `previous` must not.
+    const v1Filed = { type: 'ClaimFiled', schemaVersion: 2, data: { claimId: '9a34f235-dba1-810b-92a2-690a2efa0e35', filedBy: filer, ...claimDetails } } as ClaimEvent;
+    given([v1Filed])
+      .when(by(filer, command.amend({ victim: renamed })))
+      .then([event.amended(filer, { victim: renamed }, { victim: claimDetails.victim })]);
+    const expected = event.amended(filer, { victim: renamed }, { victim: claimDetails.victim });
+    expect(JSON.stringify(expected)).not.toMatch(/Ahmad|Ahmed|أحمد/);
+    expect(expected).toMatchObject({ schemaVersion: 2, data: { amendmentId: 'a-1', protected: { victimName: { subject: 'victim:9a34f235-dba1-810b-92a2-690a2efa0e35' } } } });
+  });
+
+  it('refuses a new victim name in the clear', () => {
+    given([filed])
+      .when(by(filer, { type: 'AmendClaim', amendmentId: 'a-1', changes: { victim: claimDetails.victim }, reason: 'r', knownPerpetrators: new Set(['russian-forces']) }))
+      .thenRefuses('PROTECTION.NOT_SEALED');
+  });
+
   it('later decisions see the amended details', () => {
     const amended = [filed, event.amended(filer, { cause: 'shelling' }, { cause: 'double-tap-airstrike' })];
-    expect(given(amended).state).toMatchObject({ details: { ...claimDetails, cause: 'shelling' } });
+    expect(given(amended).state).toMatchObject({ details: { ...unnamed(claimDetails), cause: 'shelling' } });
     given(amended)
       .when(by(filer, command.amend({ cause: 'airstrike' })))
       .then([event.amended(filer, { cause: 'airstrike' }, { cause: 'shelling' })]);

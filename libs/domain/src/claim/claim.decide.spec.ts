@@ -3,7 +3,7 @@ import type { CommandContext } from '../shared/command-context.js';
 import { decideClaim, type ClaimCommand } from './claim.decide.js';
 import type { ClaimEvent } from './claim.events.js';
 import { evolveClaim, initialClaimState, type ClaimState } from './claim.state.js';
-import type { ClaimDetails } from './claim.types.js';
+import type { ClaimDetails, SealedData } from './claim.types.js';
 import { INITIAL_PERPETRATORS } from './claim.vocabulary.js';
 
 const context: CommandContext = {
@@ -29,13 +29,15 @@ const given = decider<ClaimState, ClaimEvent, ClaimCommand>({
   evolve: evolveClaim,
   initial: initialClaimState,
 });
-const file = (overrides: Partial<ClaimDetails>): ClaimCommand => ({
-  type: 'FileClaim',
-  claimId,
-  details: { ...details, ...overrides },
-  knownPerpetrators: known,
-});
-const filed: ClaimEvent = { type: 'ClaimFiled', schemaVersion: 1, data: { claimId, filedBy: context.actor, ...details } };
+const sealedName: SealedData = { alg: 'A256GCM', subject: `victim:${claimId}`, iv: 'bmFtZWl2MTIzNDU2', ciphertext: 'bmFtZWNpcGhlcg==', tag: 'bmFtZXRhZzAxMjM0NTY3OA==' };
+const { name: _name, ...unnamedVictim } = details.victim;
+/** The edge seals the name: the domain gets the details without it, and the sealed value beside them. */
+const file = (overrides: Partial<ClaimDetails>): ClaimCommand => {
+  const merged = { ...details, ...overrides };
+  const { name, ...victim } = merged.victim;
+  return { type: 'FileClaim', claimId, details: { ...merged, victim }, ...(name ? { sealedVictimName: sealedName } : {}), knownPerpetrators: known };
+};
+const filed: ClaimEvent = { type: 'ClaimFiled', schemaVersion: 2, data: { claimId, filedBy: context.actor, ...details, victim: unnamedVictim, protected: { victimName: sealedName } } };
 
 describe('filing a claim', () => {
   it('records ClaimFiled with the filer', () => {
@@ -49,8 +51,23 @@ describe('filing a claim', () => {
   it('accepts an unknown name, sex and age', () => {
     const anonymous = { sex: 'unknown', ageGroup: 'unknown', civilianStatus: 'unknown' } as const;
     given([]).when(file({ victim: anonymous })).then([
-      { type: 'ClaimFiled', schemaVersion: 1, data: { claimId, filedBy: context.actor, ...details, victim: anonymous } },
+      { type: 'ClaimFiled', schemaVersion: 2, data: { claimId, filedBy: context.actor, ...details, victim: anonymous } },
     ]);
+  });
+
+  it('records the name only sealed, never in the clear', () => {
+    const [event] = decideClaim(file({}), initialClaimState, context);
+    expect(JSON.stringify(event)).not.toContain('Ahmad');
+    expect(event).toEqual(filed);
+  });
+
+  it('refuses a name in the clear: the edge seals it under the victim\'s key first', () => {
+    given([]).when({ type: 'FileClaim', claimId, details, knownPerpetrators: known }).thenRefuses('PROTECTION.NOT_SEALED');
+  });
+
+  it('refuses a name sealed under another subject than victim:<claimId>', () => {
+    const elsewhere = { ...sealedName, subject: 'victim:3f0c1c2e-5b7a-4e8e-9d0a-1b2c3d4e5f60' };
+    given([]).when({ type: 'FileClaim', claimId, details: { ...details, victim: unnamedVictim }, sealedVictimName: elsewhere, knownPerpetrators: known }).thenRefuses('PROTECTION.WRONG_SUBJECT');
   });
 
   it.each([
@@ -93,12 +110,12 @@ describe('filing a claim', () => {
     given([]).when(file({ place: { governorate: 'Idlib', lat: 35.9, precision: 'governorate' } })).thenRefuses('CLAIM.INVALID', ['/place/lon']);
   });
 
-  it('evolves a filed claim to status submitted', () => {
+  it('evolves a filed claim to status submitted (its sealed name stays out of the state)', () => {
     expect(evolveClaim(initialClaimState, filed)).toEqual({
       exists: true,
       id: claimId,
       status: 'submitted',
-      details,
+      details: { ...details, victim: unnamedVictim },
       filedBy: context.actor,
       grade: null,
       duplicateOf: null,

@@ -5,12 +5,19 @@ import { ClaimErrors } from './claim.errors.js';
 import { CLAIM_EVENT_VERSIONS, type ClaimEvent } from './claim.events.js';
 import { DEFAULT_VERIFICATION_POLICY, independentApprovals, meetsVerificationPolicy, type VerificationPolicy } from './claim.policy.js';
 import { checkClaimDetails } from './claim.rules.js';
-import { evolveClaim, type ClaimState, type FiledClaim } from './claim.state.js';
+import { evolveClaim, withoutVictimName, type ClaimState, type FiledClaim } from './claim.state.js';
 import type { ClaimDetails, SealedData, SourceDetails, TestimonyDetails } from './claim.types.js';
 import type { DisputeOutcome, Grade, Verdict } from './claim.vocabulary.js';
 
 export type ClaimCommand =
-  | { type: 'FileClaim'; claimId: string; details: ClaimDetails; knownPerpetrators: ReadonlySet<string> }
+  | {
+      type: 'FileClaim';
+      claimId: string;
+      /** Without `victim.name`: the edge seals it under `victim:<claimId>` into `sealedVictimName`. */
+      details: ClaimDetails;
+      sealedVictimName?: SealedData;
+      knownPerpetrators: ReadonlySet<string>;
+    }
   | {
       type: 'RecordTestimony';
       testimonyId: string;
@@ -24,7 +31,16 @@ export type ClaimCommand =
   | { type: 'AttachSource'; sourceId: string; source: SourceDetails }
   | { type: 'RecordVerification'; verificationId: string; verdict: Verdict; rationale: string; grade?: Grade; disputeId: string }
   | { type: 'ResolveDispute'; disputeId: string; outcome: DisputeOutcome; rationale: string }
-  | { type: 'AmendClaim'; changes: Partial<ClaimDetails>; reason: string; knownPerpetrators: ReadonlySet<string> }
+  | {
+      type: 'AmendClaim';
+      /** Names the amendment (the AAD holder of a sealed name); absent only where no name is sealed. */
+      amendmentId?: string;
+      /** `changes.victim` without `name`: a new name comes sealed in `sealedVictimName`. */
+      changes: Partial<ClaimDetails>;
+      sealedVictimName?: SealedData;
+      reason: string;
+      knownPerpetrators: ReadonlySet<string>;
+    }
   | { type: 'RetractClaim'; reason: string }
   | { type: 'MarkDuplicate'; survivorId: string; survivor: ClaimState; rationale: string }
   | { type: 'LinkToIncident'; incidentId: string }
@@ -49,7 +65,10 @@ export function decideClaim(
     if (state.exists) throw ClaimErrors.alreadyExists(command.claimId);
     const problems = checkClaimDetails(command.details, command.knownPerpetrators, today);
     if (problems.length > 0) throw DomainError.invalid('CLAIM.INVALID', problems);
-    return [event('ClaimFiled', { claimId: command.claimId, filedBy: context.actor, ...command.details })];
+    if (command.details.victim.name !== undefined) throw ClaimErrors.nameNotSealed();
+    const sealed = command.sealedVictimName;
+    if (sealed !== undefined && sealed.subject !== victimSubject(command.claimId)) throw ClaimErrors.wrongSubject('victim name', victimSubject(command.claimId));
+    return [event('ClaimFiled', { claimId: command.claimId, filedBy: context.actor, ...command.details, ...(sealed ? { protected: { victimName: sealed } } : {}) })];
   }
   if (!state.exists) throw new DomainError('CLAIM.NOT_FOUND', 'not-found', 'the claim does not exist');
   refuseIfClosed(state);
@@ -109,6 +128,12 @@ export function decideClaim(
     case 'AmendClaim': {
       const members = Object.keys(command.changes) as Array<keyof ClaimDetails>;
       if (members.length === 0) throw ClaimErrors.nothingToAmend();
+      const sealed = command.sealedVictimName;
+      if (command.changes.victim?.name !== undefined) throw ClaimErrors.nameNotSealed();
+      if (sealed !== undefined) {
+        if (sealed.subject !== victimSubject(state.id)) throw ClaimErrors.wrongSubject('victim name', victimSubject(state.id));
+        if (command.changes.victim === undefined || command.amendmentId === undefined) throw new Error('a sealed victim name is recorded only with changes.victim and an amendmentId');
+      }
       const amended = { ...state.details, ...command.changes };
       const problems = checkClaimDetails(amended, command.knownPerpetrators, today).map((p) => ({ ...p, path: `/changes${p.path}` }));
       if (problems.length > 0) throw DomainError.invalid('CLAIM.INVALID', problems);
@@ -116,7 +141,18 @@ export function decideClaim(
       for (const member of members) {
         if (state.details[member] !== undefined) Object.assign(previous, { [member]: state.details[member] });
       }
-      const events = [event('ClaimAmended', { changes: command.changes, previous, reason: command.reason, by })];
+      // The name replaced stays where it was recorded (sealed since ClaimFiled v2): never copied here in the clear.
+      if (previous.victim) previous.victim = withoutVictimName({ ...state.details, victim: previous.victim }).victim;
+      const events = [
+        event('ClaimAmended', {
+          ...(command.amendmentId !== undefined ? { amendmentId: command.amendmentId } : {}),
+          changes: command.changes,
+          previous,
+          reason: command.reason,
+          by,
+          ...(sealed ? { protected: { victimName: sealed } } : {}),
+        }),
+      ];
       if (state.status === 'verified') events.push(event('ReturnedToReview', { reason: 'amended', by }));
       return events;
     }

@@ -19,6 +19,8 @@ export const ClaimErrors = {
   disputeResolved: (id: string) => new DomainError('DISPUTE.ALREADY_RESOLVED', 'conflict', `dispute ${id} is already resolved`),
   ownDispute: () => new DomainError('VERIFICATION.OWN_DISPUTE', 'conflict', 'a dispute must be resolved by another lead verifier than the one who raised it'),
   incidentNotFound: (id: string) => new DomainError('INCIDENT.NOT_FOUND', 'not-found', `incident ${id} does not exist`),
+  /** The edge must seal a victim's name before the domain decides: a name in the clear is never stored. */
+  nameNotSealed: () => new DomainError('PROTECTION.NOT_SEALED', 'invalid', 'a victim name must be sealed under the victim\'s key before it is recorded'),
   /** The edge sealed a value under another subject than the one it belongs to: never stored. */
   wrongSubject: (what: string, expected: string) =>
     new DomainError('PROTECTION.WRONG_SUBJECT', 'invalid', `a sealed ${what} must be sealed under ${expected}`),

@@ -1,5 +1,5 @@
-import { actors, claimEvent as event, sealedIdentity, testimony } from '../../test/given-when-then.js';
-import { CLAIM_EVENT_TYPES, CLAIM_EVENT_VERSIONS, claimEventFromStored } from './claim.events.js';
+import { actors, CLAIM_ID, claimDetails, claimEvent as event, sealedIdentity, sealedVictimName, testimony } from '../../test/given-when-then.js';
+import { CLAIM_EVENT_TYPES, CLAIM_EVENT_VERSIONS, claimEventFromStored, upcastClaimAmendedV1, upcastClaimFiledV1 } from './claim.events.js';
 import { evolveClaim, initialClaimState } from './claim.state.js';
 
 const { filer } = actors;
@@ -18,7 +18,7 @@ const storedV1 = {
 describe('stored claim events', () => {
   it('the stored type names and their current schema versions never change', () => {
     expect(CLAIM_EVENT_VERSIONS).toEqual({
-      ClaimFiled: 1,
+      ClaimFiled: 2,
       TestimonyRecorded: 4,
       SourceAttached: 1,
       ReviewStarted: 1,
@@ -27,7 +27,7 @@ describe('stored claim events', () => {
       DisputeResolved: 1,
       ClaimVerified: 1,
       ClaimRejected: 1,
-      ClaimAmended: 1,
+      ClaimAmended: 2,
       ReturnedToReview: 1,
       ClaimRetracted: 1,
       ClaimMarkedDuplicate: 1,
@@ -40,7 +40,9 @@ describe('stored claim events', () => {
 
   it('reads a current event as it was stored', () => {
     const filed = event.filed();
-    expect(claimEventFromStored('ClaimFiled', 1, filed.data)).toEqual(filed);
+    expect(claimEventFromStored('ClaimFiled', 2, filed.data)).toEqual(filed);
+    const amended = event.amended(filer, { victim: claimDetails.victim }, { victim: claimDetails.victim });
+    expect(claimEventFromStored('ClaimAmended', 2, amended.data)).toEqual(amended);
     const recorded = event.testimonyRecorded(filer, 't-1', sealedIdentity);
     expect(claimEventFromStored('TestimonyRecorded', 4, recorded.data)).toEqual(recorded);
   });
@@ -93,6 +95,32 @@ describe('stored claim events', () => {
     expect(old).toEqual(today);
   });
 
+  it('reads a ClaimFiled v1 as v2, its name still in the clear (those bytes cannot change), the stored payload untouched', () => {
+    const v1 = { claimId: CLAIM_ID, filedBy: filer, ...claimDetails };
+    const stored = structuredClone(v1);
+    expect(claimEventFromStored('ClaimFiled', 1, stored)).toEqual({ type: 'ClaimFiled', schemaVersion: 2, data: v1 });
+    expect(stored).toEqual(v1);
+    expect(upcastClaimFiledV1(v1)).toEqual(v1);
+    const state = evolveClaim(initialClaimState, claimEventFromStored('ClaimFiled', 1, stored));
+    expect(state).toMatchObject({ exists: true, details: { victim: { name: claimDetails.victim.name } } });
+  });
+
+  it('reads a ClaimAmended v1 as v2 without an amendmentId, names as they were stored', () => {
+    const v1 = { changes: { victim: claimDetails.victim }, previous: { victim: { ...claimDetails.victim, age: 30 } }, reason: 'r', by: filer };
+    expect(claimEventFromStored('ClaimAmended', 1, structuredClone(v1))).toEqual({ type: 'ClaimAmended', schemaVersion: 2, data: v1 });
+    expect(upcastClaimAmendedV1(v1)).toEqual(v1);
+  });
+
+  it('a ClaimFiled v2 leaves the sealed name out of the state: only an opened name enters it', () => {
+    const sealed = event.filed();
+    const state = evolveClaim(initialClaimState, sealed);
+    expect(JSON.stringify(state)).not.toContain(sealedVictimName().ciphertext);
+    expect(state).toMatchObject({ exists: true, details: { victim: { sex: 'male' } } });
+    expect((state as { details: { victim: { name?: unknown } } }).details.victim.name).toBeUndefined();
+    const opened = { ...sealed, data: { ...sealed.data, victim: claimDetails.victim } } as typeof sealed;
+    expect(evolveClaim(initialClaimState, opened)).toMatchObject({ details: { victim: { name: claimDetails.victim.name } } });
+  });
+
   it('refuses a type that is not a claim event', () => {
     expect(() => claimEventFromStored('IncidentRecorded', 1, {})).toThrow('IncidentRecorded is not a claim event');
     expect(() => claimEventFromStored('toString', 1, {})).toThrow('toString is not a claim event');
@@ -102,7 +130,8 @@ describe('stored claim events', () => {
     ['TestimonyRecorded', 5],
     ['TestimonyRecorded', 0],
     ['VictimFoundAlive', 2],
-    ['ClaimFiled', 2],
+    ['ClaimFiled', 3],
+    ['ClaimAmended', 3],
     ['ClaimVerified', 0],
   ])('refuses %s schema version %i, which it does not know', (type, version) => {
     expect(() => claimEventFromStored(type, version, {})).toThrow(`${type} schema version ${version} is unknown`);

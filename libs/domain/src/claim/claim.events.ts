@@ -7,10 +7,28 @@ import type { DisputeOutcome, Grade, Verdict } from './claim.vocabulary.js';
  * never derive them from class names, never rename one without keeping an alias.
  */
 
-export interface ClaimFiled {
+/** Schema 1 held the victim's name in plaintext in `victim.name`; read as schema 2 with the name still in the clear. */
+export interface ClaimFiledV1 {
   type: 'ClaimFiled';
   schemaVersion: 1;
   data: { claimId: string; filedBy: Actor } & ClaimDetails;
+}
+
+/**
+ * Since schema 2 the victim's name is protected personal data: `victim` carries no `name`, and
+ * `protected.victimName` holds it sealed under `victim:<claimId>` (AAD victim-name, holder the
+ * claim id), so that erasing that key erases the name. `victim.name` is present only in a v1 event
+ * read as v2, or once a reader holding the key opened the sealed name (libs/protection).
+ */
+export interface ClaimFiled {
+  type: 'ClaimFiled';
+  schemaVersion: 2;
+  data: { claimId: string; filedBy: Actor } & ClaimDetails & { protected?: VictimNameProtection };
+}
+
+/** Where a sealed victim name sits in ClaimFiled and ClaimAmended (schema 2). */
+export interface VictimNameProtection {
+  victimName: SealedData;
 }
 
 export interface TestimonyRecorded {
@@ -89,11 +107,30 @@ export interface ClaimRejected {
   data: { disputeId: string; by: Actor };
 }
 
-export interface ClaimAmended {
+/** Schema 1: a name in `changes.victim` or `previous.victim` was in plaintext; read as schema 2 as it is. */
+export interface ClaimAmendedV1 {
   type: 'ClaimAmended';
   schemaVersion: 1;
-  /** `previous` keeps the values the changes replaced: the history shows both. */
   data: { changes: Partial<ClaimDetails>; previous: Partial<ClaimDetails>; reason: string; by: Actor };
+}
+
+/**
+ * `previous` keeps the values the changes replaced: the history shows both. Since schema 2 no
+ * victim name is in the clear: a new name in `changes.victim` is sealed in `protected.victimName`
+ * (AAD holder: `amendmentId`), and `previous.victim` carries no name (the name it replaced stays,
+ * sealed, in the event that recorded it). `amendmentId` is absent only in v1 events read as v2.
+ */
+export interface ClaimAmended {
+  type: 'ClaimAmended';
+  schemaVersion: 2;
+  data: {
+    amendmentId?: string;
+    changes: Partial<ClaimDetails>;
+    previous: Partial<ClaimDetails>;
+    reason: string;
+    by: Actor;
+    protected?: VictimNameProtection;
+  };
 }
 
 export interface ReturnedToReview {
@@ -142,7 +179,7 @@ export type ClaimEventType = ClaimEvent['type'];
 
 /** The schema version each type is written with today. */
 export const CLAIM_EVENT_VERSIONS: Readonly<Record<ClaimEventType, number>> = {
-  ClaimFiled: 1,
+  ClaimFiled: 2,
   TestimonyRecorded: 4,
   SourceAttached: 1,
   ReviewStarted: 1,
@@ -151,7 +188,7 @@ export const CLAIM_EVENT_VERSIONS: Readonly<Record<ClaimEventType, number>> = {
   DisputeResolved: 1,
   ClaimVerified: 1,
   ClaimRejected: 1,
-  ClaimAmended: 1,
+  ClaimAmended: 2,
   ReturnedToReview: 1,
   ClaimRetracted: 1,
   ClaimMarkedDuplicate: 1,
@@ -182,6 +219,16 @@ export function upcastTestimonyRecordedV1(data: Record<string, unknown>): Testim
   };
 }
 
+/** ClaimFiled v1 read as v2: the same members, the name (if any) still in the clear in `victim.name`. */
+export function upcastClaimFiledV1(data: ClaimFiledV1['data']): ClaimFiled['data'] {
+  return data;
+}
+
+/** ClaimAmended v1 read as v2: no amendmentId, names (if any) still in the clear. */
+export function upcastClaimAmendedV1(data: ClaimAmendedV1['data']): ClaimAmended['data'] {
+  return data;
+}
+
 /** A stored claim event as the domain knows it today: older schema versions are upcast here. */
 export function claimEventFromStored(type: string, schemaVersion: number, payload: object): ClaimEvent {
   if (!isClaimEventType(type)) throw new Error(`${type} is not a claim event`);
@@ -193,6 +240,8 @@ export function claimEventFromStored(type: string, schemaVersion: number, payloa
   if (type === 'TestimonyRecorded' && (schemaVersion === 2 || schemaVersion === 3)) {
     return { type, schemaVersion: 4, data: payload as TestimonyRecorded['data'] };
   }
+  if (type === 'ClaimFiled' && schemaVersion === 1) return { type, schemaVersion: 2, data: upcastClaimFiledV1(payload as ClaimFiledV1['data']) };
+  if (type === 'ClaimAmended' && schemaVersion === 1) return { type, schemaVersion: 2, data: upcastClaimAmendedV1(payload as ClaimAmendedV1['data']) };
   if (schemaVersion !== current) throw new Error(`${type} schema version ${schemaVersion} is unknown`);
   return { type, schemaVersion, data: payload } as ClaimEvent;
 }

@@ -44,7 +44,8 @@ export function withoutVictimName(details: ClaimDetails): ClaimDetails {
 /** Pure and total: replaying a stream gives the same state on any machine, in any year. */
 export function evolveClaim(state: ClaimState, event: ClaimEvent): ClaimState {
   if (event.type === 'ClaimFiled') {
-    const { claimId, filedBy, ...details } = event.data;
+    // A sealed name stays out of the state: only a name in the clear (v1, or opened by a reader) enters it.
+    const { claimId, filedBy, protected: _sealed, ...details } = event.data;
     return {
       exists: true,
       id: claimId,

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { isClaimEventType, nameSearchKey, type FiledClaim } from '@ledger/domain';
+import { Injectable, Optional } from '@nestjs/common';
+import { DataKeyVault, openVictimNames, sealedVictimNameOf } from '@ledger/protection';
+import { isClaimEventType, nameSearchKey, parseDataSubject, withoutVictimName, type FiledClaim } from '@ledger/domain';
 import type { EntityManager } from 'typeorm';
 import type { FeedEvent } from '../feed-event.js';
 import { UnappliableEventError, type Projection } from '../projection.js';
@@ -7,6 +8,8 @@ import { claimFacts, foldClaimRecord, sameFacts, type ClaimFacts, type ClaimReco
 
 const CLAIM_STREAM_PREFIX = 'claim-';
 const NAME_CHANGES: ReadonlySet<string> = new Set(['ClaimFiled', 'ClaimAmended', 'VictimFoundAlive']);
+/** On a data subject's stream: a victim's erasure takes their name out of the claim (its key is gone). */
+const ERASED = 'PersonalDataErased';
 
 interface StoredRecordRow {
   id: string;
@@ -42,12 +45,17 @@ export class ClaimProjection implements Projection {
   readonly version = 2;
   readonly tables = ['claim_view', 'claim_documents', 'claim_facts'] as const;
 
+  /** Opens sealed victim names (names, search keys, duplicates); without it a sealed name stops the projection. */
+  constructor(@Optional() private readonly vault?: DataKeyVault) {}
+
   canHandle(type: string): boolean {
-    return isClaimEventType(type);
+    return isClaimEventType(type) || type === ERASED;
   }
 
-  async applyBatch(manager: EntityManager, events: FeedEvent[]): Promise<void> {
-    const ids = [...new Set(events.map(claimIdOf))];
+  async applyBatch(manager: EntityManager, sealedEvents: FeedEvent[]): Promise<void> {
+    const events = await this.opened(manager, sealedEvents);
+    const ids = [...new Set(events.flatMap((event) => (event.type === ERASED ? (erasedClaimOf(event) ?? []) : [claimIdOf(event)])))];
+    if (ids.length === 0) return;
     const rows: StoredRecordRow[] = await manager.query(
       `SELECT v.id, v.version, v.name_key, d.state, d.testimony, d.sources, d.verifications, d.disputes, v.filed_at, v.filed_seq, v.last_seq, v.updated_at
        FROM claim_view v JOIN claim_documents d ON d.id = v.id WHERE v.id = ANY($1::uuid[])`,
@@ -64,6 +72,17 @@ export class ClaimProjection implements Projection {
     const currentFacts = new Map<string, ClaimFacts>();
 
     for (const event of events) {
+      if (event.type === ERASED) {
+        // The victim's data key is destroyed: the name the live row still holds goes too. A claim
+        // not projected yet needs nothing: its name no longer opens. Version and facts are unchanged.
+        const id = erasedClaimOf(event);
+        const held = id ? records.get(id) : undefined;
+        if (!id || !held || held.state.details.victim.name === undefined) continue;
+        records.set(id, { ...held, state: { ...held.state, details: withoutVictimName(held.state.details) } });
+        nameKeys.set(id, nameSearchKey(undefined));
+        changed.add(id);
+        continue;
+      }
       const id = claimIdOf(event);
       const before = records.get(id) ?? null;
       if (before && event.version <= before.version) continue; // applied before this checkpoint existed
@@ -92,7 +111,7 @@ export class ClaimProjection implements Projection {
 
     if (changed.size === 0) return;
     const changedRecords = [...changed].map((id) => records.get(id) as ClaimRecord);
-    const viewRows = changedRecords.map((record) => toRow(record, currentFacts.get(record.state.id) as ClaimFacts, nameKeys.get(record.state.id) as string));
+    const viewRows = changedRecords.map((record) => toRow(record, currentFacts.get(record.state.id) ?? claimFacts(record.state), nameKeys.get(record.state.id) as string));
     await manager.query(UPSERT_CLAIM_VIEW, [JSON.stringify(viewRows)]);
     await manager.query(UPSERT_CLAIM_DOCUMENTS, [JSON.stringify(changedRecords.map(documentRow))]);
     if (closedInStore.length > 0) {
@@ -105,6 +124,21 @@ export class ClaimProjection implements Projection {
     }
     if (stretches.length > 0) await manager.query(INSERT_CLAIM_FACTS, [JSON.stringify(stretches.map(factsRow))]);
   }
+
+  /** The batch with every victim name the keys still open, read in this transaction (PGlite is one session). */
+  private async opened(manager: EntityManager, events: FeedEvent[]): Promise<FeedEvent[]> {
+    if (this.vault) return openVictimNames(this.vault, events, manager);
+    const sealed = events.find((event) => sealedVictimNameOf(event) !== null);
+    if (sealed) throw new UnappliableEventError(this.name, sealed, new Error('a sealed victim name needs the data key vault (LEDGER_MASTER_KEY)'));
+    return events;
+  }
+}
+
+/** The claim whose victim a PersonalDataErased erases (`victim:<claimId>`), or null for another subject. */
+function erasedClaimOf(event: FeedEvent): string | null {
+  const subject = (event.payload as { subject?: unknown }).subject;
+  const parsed = typeof subject === 'string' ? parseDataSubject(subject) : null;
+  return parsed?.kind === 'victim' ? parsed.id : null;
 }
 
 function claimIdOf(event: FeedEvent): string {

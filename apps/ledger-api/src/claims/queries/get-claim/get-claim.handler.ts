@@ -1,5 +1,6 @@
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { LedgerReader } from '@ledger/event-store';
+import { DataKeyVault, openVictimNames } from '@ledger/protection';
 import { claimDocument, foldClaimRecord, type ClaimRecord } from '@ledger/read-models';
 import { DataSource } from 'typeorm';
 import { awaitReadModel } from '../../../read-side/read-model-wait.js';
@@ -11,6 +12,7 @@ export class GetClaimHandler implements IQueryHandler<GetClaimQuery> {
   constructor(
     private readonly dataSource: DataSource,
     private readonly reader: LedgerReader,
+    private readonly vault: DataKeyVault,
   ) {}
 
   async execute({ claimId, when }: GetClaimQuery): Promise<Record<string, unknown> | null> {
@@ -43,7 +45,8 @@ export class GetClaimHandler implements IQueryHandler<GetClaimQuery> {
   private async replay(claimId: string, when: Exclude<GetClaimQuery['when'], { kind: 'now' }>): Promise<Record<string, unknown> | null> {
     const stream = await this.reader.streamRead(ClaimStream.id(claimId));
     let record: ClaimRecord | null = null;
-    for (const event of stream.events) {
+    // Names open while the victim's key exists; once erased, no version shows one.
+    for (const event of await openVictimNames(this.vault, stream.events)) {
       if (when.kind === 'version' ? event.version > when.version : event.recordedAt > when.at) break;
       record = foldClaimRecord(record, event);
     }
