@@ -356,6 +356,27 @@ describe('LedgerWalk', () => {
     for (const batch of [1, 2, 7, 10, 64]) expect(walkAll(ledger, batch)).toMatchObject(expected);
   });
 
+  it('follows thousands of streams (the stream table grows and rehashes) and still names a broken link', () => {
+    const ledger = memoryLedger(2500, 3, 1000);
+    expect(walkAll(ledger, 1000)).toMatchObject({ ok: true, events: 7500, streams: 2500, root: toHex(ledger.tree.root()) });
+    // The last stream's third version (seq 7500) names its first version's hash as its predecessor.
+    const first = ledger.events[2499];
+    replaceEvent(ledger, 7499, (event) => {
+      const envelope = JSON.parse(Buffer.from(event.canonical as Uint8Array).toString('utf8')) as JsonObject;
+      const canonical = Buffer.from(canonicalize({ ...envelope, prevHash: first.hash }), 'utf8');
+      return { canonical, prevHash: first.hash, hash: createHash('sha256').update(canonical).digest('hex') };
+    });
+    expect(walkAll(ledger, 1000)).toMatchObject({
+      ok: false,
+      seq: 7500,
+      streamId: first.streamId,
+      version: 3,
+      problem: 'chain-broken',
+      expected: `prevHash ${ledger.events[4999].hash}`,
+      actual: `prevHash ${first.hash}`,
+    });
+  });
+
   it('names a stream version that comes before its predecessor', () => {
     const ledger = memoryLedger(3, 3, 100);
     // seq 4 is stream 0 version 2, seq 7 its version 3: swap them in the log (each keeps its own leaf).

@@ -762,38 +762,64 @@ function emptyNodes(): StoredNodes {
 
 /**
  * The last version and hash of every stream seen so far: the one part of the walk that grows
- * with the ledger, kept compact (an index per stream id, versions and hashes in typed arrays).
+ * with the ledger, kept compact. Streams are found by the bytes of their id (an open-addressing
+ * table over an arena of ids), so the walk makes no string and no Map entry per event.
  */
 class StreamHeads {
-  private readonly index = new Map<string, number>();
+  private count = 0;
+  /** Open addressing: head + 1 per slot, 0 when free; a power of two, at most half full. */
+  private slots = new Int32Array(2048);
+  private idHashes = new Int32Array(1024);
+  private idStarts = new Float64Array(1024);
+  private idLengths = new Int32Array(1024);
+  private ids = new Uint8Array(64 * 1024);
+  private idsEnd = 0;
   private versions = new Int32Array(1024);
   private hashes = new Uint8Array(1024 * 32);
 
   get size(): number {
-    return this.index.size;
+    return this.count;
   }
 
-  find(streamId: string): number {
-    return this.index.get(streamId) ?? -1;
-  }
-
-  add(streamId: string, version: number, hash: Uint8Array): void {
-    const head = this.index.size;
-    if (head === this.versions.length) {
-      const versions = new Int32Array(head * 2);
-      versions.set(this.versions);
-      this.versions = versions;
-      const hashes = new Uint8Array(head * 2 * 32);
-      hashes.set(this.hashes);
-      this.hashes = hashes;
+  /** The head of the stream whose id is the UTF-8 bytes data[start, start + length), or -1. */
+  find(data: Uint8Array, start: number, length: number): number {
+    const hash = hashBytes(data, start, length);
+    const mask = this.slots.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const entry = this.slots[slot];
+      if (entry === 0) return -1;
+      const head = entry - 1;
+      if (this.idHashes[head] === hash && this.idLengths[head] === length && regionIsRegion(this.ids, this.idStarts[head], data, start, length)) {
+        return head;
+      }
     }
-    this.index.set(streamId, head);
-    this.update(head, version, hash);
   }
 
-  update(head: number, version: number, hash: Uint8Array): void {
+  /** A new stream (not found before), with its id's bytes, version and hash (hashes[at, at + 32)). */
+  add(data: Uint8Array, start: number, length: number, version: number, hashes: Uint8Array, at: number): void {
+    const head = this.count;
+    if (head === this.versions.length) this.growHeads();
+    if (this.idsEnd + length > this.ids.length) {
+      const ids = new Uint8Array(Math.max(this.ids.length * 2, this.idsEnd + length));
+      ids.set(this.ids.subarray(0, this.idsEnd));
+      this.ids = ids;
+    }
+    for (let i = 0; i < length; i++) this.ids[this.idsEnd + i] = data[start + i];
+    this.idStarts[head] = this.idsEnd;
+    this.idLengths[head] = length;
+    this.idsEnd += length;
+    const hash = hashBytes(data, start, length);
+    this.idHashes[head] = hash;
+    this.count++;
+    if (this.count * 2 > this.slots.length) this.rehash(this.slots.length * 2);
+    else this.place(head, hash);
+    this.update(head, version, hashes, at);
+  }
+
+  update(head: number, version: number, hashes: Uint8Array, at: number): void {
     this.versions[head] = version;
-    this.hashes.set(hash, head * 32);
+    const to = head * 32;
+    for (let i = 0; i < 32; i++) this.hashes[to + i] = hashes[at + i];
   }
 
   version(head: number): number {
@@ -802,12 +828,45 @@ class StreamHeads {
 
   /** Whether data[start, start + length) is the lowercase hex of the head's hash. */
   hashIsHex(head: number, data: Uint8Array, start: number, length: number): boolean {
-    return hexIs(data, start, length, this.hashes.subarray(head * 32, head * 32 + 32));
+    return hexIsAt(data, start, length, this.hashes, head * 32);
   }
 
   hex(head: number): string {
     return toHex(this.hashes.subarray(head * 32, head * 32 + 32));
   }
+
+  private place(head: number, hash: number): void {
+    const mask = this.slots.length - 1;
+    let slot = hash & mask;
+    while (this.slots[slot] !== 0) slot = (slot + 1) & mask;
+    this.slots[slot] = head + 1;
+  }
+
+  private rehash(size: number): void {
+    this.slots = new Int32Array(size);
+    for (let head = 0; head < this.count; head++) this.place(head, this.idHashes[head]);
+  }
+
+  private growHeads(): void {
+    const size = this.versions.length * 2;
+    const grow = <T extends Int32Array | Float64Array | Uint8Array>(from: T, make: (n: number) => T, width = 1): T => {
+      const to = make(size * width);
+      to.set(from);
+      return to;
+    };
+    this.idHashes = grow(this.idHashes, (n) => new Int32Array(n));
+    this.idStarts = grow(this.idStarts, (n) => new Float64Array(n));
+    this.idLengths = grow(this.idLengths, (n) => new Int32Array(n));
+    this.versions = grow(this.versions, (n) => new Int32Array(n));
+    this.hashes = grow(this.hashes, (n) => new Uint8Array(n), 32);
+  }
+}
+
+/** FNV-1a over data[start, start + length): a 32-bit hash for the stream table. */
+function hashBytes(data: Uint8Array, start: number, length: number): number {
+  let hash = 0x811c9dc5 | 0;
+  for (let i = start; i < start + length; i++) hash = Math.imul(hash ^ data[i], 0x01000193);
+  return hash;
 }
 
 export interface StoredCheckpoint {
@@ -897,9 +956,8 @@ export class LedgerWalk {
     if (logged !== seq) return failure('seq-gap', seq, `seq ${seq}`, `seq ${logged} follows seq ${seq - 1}`);
     if (checks.failure !== null && checks.failure.row === index) return checks.failure.failure;
     const data = row.data;
-    const streamId = row.text(STREAM_ID) as string;
     const version = row.int4(VERSION) as number;
-    const head = this.heads.find(streamId);
+    const head = this.heads.find(data, row.start(STREAM_ID), row.length(STREAM_ID));
     const next = head < 0 ? 1 : this.heads.version(head) + 1;
     if (version !== next) return failure('version-order', locate(row), `version ${next}`, `version ${version}`);
     // The envelope's prevHash is the prev_hash column (checked statelessly): it must be the previous hash.
@@ -911,9 +969,9 @@ export class LedgerWalk {
       const leaf = checks.hashes.subarray(index * 64 + 32, index * 64 + 64);
       return failure('leaf-mismatch', locate(row), toHex(leaf), toHex(row.bytes(LEAF_HASH) as Buffer));
     }
-    const digest = checks.hashes.subarray(index * 64, index * 64 + 32);
-    if (head < 0) this.heads.add(streamId, version, digest);
-    else this.heads.update(head, version, digest);
+    // The event's hash (SHA-256 of its canonical bytes) is the stream's head now.
+    if (head < 0) this.heads.add(data, row.start(STREAM_ID), row.length(STREAM_ID), version, checks.hashes, index * 64);
+    else this.heads.update(head, version, checks.hashes, index * 64);
     return null;
   }
 
@@ -1295,6 +1353,16 @@ function regionIs(data: Uint8Array, start: number, length: number, bytes: Uint8A
 }
 
 const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+
+/** Whether data[start, start + length) is the lowercase hex spelling of the 32 bytes at bytes[at, at + 32). */
+function hexIsAt(data: Uint8Array, start: number, length: number, bytes: Uint8Array, at: number): boolean {
+  if (length !== 64) return false;
+  for (let i = 0; i < 32; i++) {
+    const byte = bytes[at + i];
+    if (data[start + 2 * i] !== HEX_DIGITS[byte >> 4] || data[start + 2 * i + 1] !== HEX_DIGITS[byte & 15]) return false;
+  }
+  return true;
+}
 
 /** Whether data[start, start + length) is the lowercase hex spelling of `bytes`. */
 function hexIs(data: Uint8Array, start: number, length: number, bytes: Uint8Array): boolean {
