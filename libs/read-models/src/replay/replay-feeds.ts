@@ -90,14 +90,7 @@ export class KafkaReplayFeed extends ReplaySource {
     } finally {
       await admin.disconnect();
     }
-    // Larger fetches than a live consumer's: fewer, larger batches, each one transaction of the rebuild.
-    const consumer = this.kafka.consumer({
-      groupId: this.groupId,
-      allowAutoTopicCreation: false,
-      maxWaitTimeInMs: 100,
-      maxBytes: 64 * 1024 * 1024,
-      maxBytesPerPartition: 4 * 1024 * 1024,
-    });
+const consumer = this.kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100, maxBytes: 64 * 1024 * 1024 });
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topics: [this.topic], fromBeginning: true });
