@@ -51,6 +51,19 @@ interface PgPool {
   connect(): Promise<PgClient>;
 }
 
+interface PreparedNames {
+  readonly read: string;
+  readonly append: string;
+}
+
+/**
+ * Connections whose session holds the store's prepared statements, and their names there. Kept
+ * for the process, not per store: two stores may share a pool, and an embedded database shares
+ * one session between all connections, so every connection gets names of its own.
+ */
+const preparedBy = new WeakMap<PgClient, PreparedNames>();
+let preparedConnections = 0;
+
 /** A locked stream: what the cache held of it, and the versions read after that. */
 interface LockedStream {
   readonly cached: CachedPrefix | null;
@@ -198,17 +211,28 @@ export class PostgresEventStore extends EventStore {
           return prefix ? [`(stream_id = ${literal(s)} AND version > ${prefix.rows.length})`] : [];
         }),
       ].join(' OR ');
+      // One stream (most commands) needs no ordering, and is read by the session's prepared
+      // statement, planned once per connection rather than on every command.
+      const single =
+        streams.length === 1
+          ? await this.prepared(client).catch((error: unknown) => {
+              // A session left half prepared is not used again: the pool closes it.
+              broken = error instanceof Error ? error : new Error(String(error));
+              throw error;
+            })
+          : null;
       inTransaction = true;
-      const results = await client.query(
-        `BEGIN;
-         SELECT count(*) FROM (SELECT pg_advisory_xact_lock(hashtextextended(s, 0)) FROM unnest(ARRAY[${names}]::text[]) WITH ORDINALITY AS l(s, i) ORDER BY i) AS locked;
-         SELECT 0 AS part, request_hash AS a, response::text AS b, status::int AS n, NULL::text AS s
-           FROM ledger_commands WHERE command_id = ${literal(command.context.commandId)}::uuid
-         UNION ALL
-         SELECT 1, canonical, hash, version, stream_id FROM ledger_events
-           WHERE ${wanted}
-         ORDER BY part, s, n`,
-      );
+      const read = single
+        ? `SELECT pg_advisory_xact_lock(hashtextextended(${names}, 0));
+           EXECUTE ${single.read}(${literal(command.context.commandId)}, ${names}, ${prefixes.get(streams[0])?.rows.length ?? 0})`
+        : `SELECT count(*) FROM (SELECT pg_advisory_xact_lock(hashtextextended(s, 0)) FROM unnest(ARRAY[${names}]::text[]) WITH ORDINALITY AS l(s, i) ORDER BY i) AS locked;
+           SELECT 0 AS part, request_hash AS a, response::text AS b, status::int AS n, NULL::text AS s
+             FROM ledger_commands WHERE command_id = ${literal(command.context.commandId)}::uuid
+           UNION ALL
+           SELECT 1, canonical, hash, version, stream_id FROM ledger_events
+             WHERE ${wanted}
+           ORDER BY part, s, n`;
+      const results = await client.query(`BEGIN; ${read}`);
       const rows = (results as unknown as Array<{ rows: Array<{ part: number; a: string; b: string; n: number; s: string | null }> }>).at(-1)?.rows ?? [];
       const previous = rows.find((row) => row.part === 0);
       if (previous) {
@@ -224,6 +248,12 @@ export class PostgresEventStore extends EventStore {
       if (tx.pending.length >= BATCH_EVENTS) {
         await this.insertBatch(client, tx.pending, command, response);
         await client.query('COMMIT');
+      } else if (single && tx.pending.length === 1) {
+        const [r] = tx.pending;
+        const text = (value: string | null): string => (value === null ? 'NULL' : literal(value));
+        await client.query(
+          `EXECUTE ${single.append}(${text(r.streamId)}, ${text(r.streamType)}, ${Number(r.version)}, ${text(r.eventId)}, ${text(r.type)}, ${text(command.context.commandId)}, ${text(r.prevHash)}, ${text(r.hash)}, ${text(r.canonical)}, ${text(r.recordedAt)}, ${text(command.requestHash)}, ${Number(command.status)}, ${text(JSON.stringify(response))});COMMIT`,
+        );
       } else {
         await client.query(`${this.insertSql(tx.pending, command, response)};COMMIT`);
       }
@@ -242,6 +272,33 @@ export class PostgresEventStore extends EventStore {
     } finally {
       client.release(broken);
     }
+  }
+
+  /**
+   * The one-stream read and the one-event append as SQL prepared statements of this connection's
+   * session (EXECUTE rides in the same simple-protocol batch as BEGIN and COMMIT). Names are per
+   * connection: an embedded database shares one session between all of them.
+   */
+  private async prepared(client: PgClient): Promise<PreparedNames> {
+    const known = preparedBy.get(client);
+    if (known) return known;
+    const suffix = (preparedConnections += 1);
+    const names = { read: `ledger_read_${suffix}`, append: `ledger_append_${suffix}` };
+    await client.query(
+      `PREPARE ${names.read} (uuid, text, int) AS
+         SELECT 0 AS part, request_hash AS a, response::text AS b, status::int AS n, NULL::text AS s
+           FROM ledger_commands WHERE command_id = $1
+         UNION ALL
+         SELECT 1, canonical, hash, version, stream_id FROM ledger_events WHERE stream_id = $2 AND version > $3
+         ORDER BY part, s, n;
+       PREPARE ${names.append} (text, text, int, uuid, text, uuid, text, text, text, timestamptz, text, int, jsonb) AS
+         WITH appended AS (
+           INSERT INTO ledger_events (stream_id, stream_type, version, event_id, type, command_id, prev_hash, hash, canonical, recorded_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10))
+         INSERT INTO ledger_commands (command_id, request_hash, status, response) VALUES ($6, $11, $12, $13)`,
+    );
+    preparedBy.set(client, names);
+    return names;
   }
 
   /** After a commit: each stream the command locked, as it now stands, for the next command on it. */
