@@ -1,4 +1,5 @@
-import { servedEnvelope } from '@ledger/event-store';
+// The envelope module, not the event store's index (the publisher's thread imports this).
+import { servedEnvelope } from '../../event-store/src/envelope.js';
 import type { DataSource } from 'typeorm';
 import type { FeedMessage } from './ledger-feed.consumer.js';
 

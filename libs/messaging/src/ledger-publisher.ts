@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Worker } from 'node:worker_threads';
-import { LedgerConfig } from '@ledger/config';
+import { LEDGER_SESSION_OPTIONS, LedgerConfig } from '@ledger/config';
 import { DataSource } from 'typeorm';
 import { PublisherLoop, type PublisherSettings, type PublisherStatus } from './publisher-loop.js';
 import { PUBLISHER_THREAD, type FromPublisherThread, type PublisherThreadData, type ToPublisherThread } from './publisher-thread.js';
@@ -80,7 +80,12 @@ export class LedgerPublisher implements OnApplicationBootstrap, OnApplicationShu
   }
 
   private startThread(): void {
-    const data: PublisherThreadData = { kind: PUBLISHER_THREAD, databaseUrl: this.config.DATABASE_URL, settings: this.settings() };
+    const data: PublisherThreadData = {
+      kind: PUBLISHER_THREAD,
+      databaseUrl: this.config.DATABASE_URL,
+      sessionOptions: LEDGER_SESSION_OPTIONS,
+      settings: this.settings(),
+    };
     const thread = new Worker(new URL('./publisher-thread.js', import.meta.url), { workerData: data });
     // Never what keeps the process alive: the app stops it, or it goes when the app fails to start.
     thread.unref();

@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { LedgerConfig } from '@ledger/config';
-import { Doorbell, LeaderLease } from '@ledger/event-store';
+// The event store's own modules, not its index: the publisher's thread loads no more than it needs.
+import { Doorbell } from '../../event-store/src/doorbell.js';
+import { LeaderLease } from '../../event-store/src/leader-lease.js';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { createKafka, ensureLedgerTopic } from './kafka.factory.js';
