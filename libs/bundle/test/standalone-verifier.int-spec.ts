@@ -66,7 +66,11 @@ describe('the standalone offline verifier (dist/verifier)', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toContain(`ok: evidence bundle ${fixture.exportId}`);
-    expect(result.stdout).toContain('1 disclosures opened');
+    // The witness's identity (unredacted) and each victim's sealed name (always) are disclosure lines.
+    const witnesses = fixture.claims.filter((claim) => claim.testimonyEventId !== undefined).length;
+    const names = fixture.claims.filter((claim) => claim.sealedName !== undefined).length;
+    expect(witnesses).toBe(1);
+    expect(result.stdout).toContain(`${witnesses + names} disclosures opened`);
   });
 
   it('exits 1 on a tampered copy, naming the line, stream and version', () => {

@@ -56,13 +56,17 @@ interface PreparedNames {
   readonly append: string;
 }
 
+/** The store's SQL prepared statements (see PostgresEventStore.prepared). */
+const PREPARED: PreparedNames = { read: 'ledger_command_read', append: 'ledger_command_append' };
+
 /**
- * Connections whose session holds the store's prepared statements, and their names there. Kept
- * for the process, not per store: two stores may share a pool, and an embedded database shares
- * one session between all connections, so every connection gets names of its own.
+ * Connections known to have the prepared statements in their session. Kept for the process, not
+ * per store: two stores may share a pool, and an embedded database shares one session between
+ * all its connections (they find the statements already there).
  */
-const preparedBy = new WeakMap<PgClient, PreparedNames>();
-let preparedConnections = 0;
+const preparedOn = new WeakSet<PgClient>();
+/** One connection at a time looks for the statements and prepares them (one session may be shared). */
+let preparing: Promise<unknown> = Promise.resolve();
 
 /** A locked stream: what the cache held of it, and the versions read after that. */
 interface LockedStream {
@@ -276,29 +280,41 @@ export class PostgresEventStore extends EventStore {
 
   /**
    * The one-stream read and the one-event append as SQL prepared statements of this connection's
-   * session (EXECUTE rides in the same simple-protocol batch as BEGIN and COMMIT). Names are per
-   * connection: an embedded database shares one session between all of them.
+   * session (EXECUTE rides in the same simple-protocol batch as BEGIN and COMMIT), prepared once
+   * per session: an embedded database's connections share one, and find them there.
    */
   private async prepared(client: PgClient): Promise<PreparedNames> {
-    const known = preparedBy.get(client);
-    if (known) return known;
-    const suffix = (preparedConnections += 1);
-    const names = { read: `ledger_read_${suffix}`, append: `ledger_append_${suffix}` };
-    await client.query(
-      `PREPARE ${names.read} (uuid, text, int) AS
-         SELECT 0 AS part, request_hash AS a, response::text AS b, status::int AS n, NULL::text AS s
-           FROM ledger_commands WHERE command_id = $1
-         UNION ALL
-         SELECT 1, canonical, hash, version, stream_id FROM ledger_events WHERE stream_id = $2 AND version > $3
-         ORDER BY part, s, n;
-       PREPARE ${names.append} (text, text, int, uuid, text, uuid, text, text, text, timestamptz, text, int, jsonb) AS
-         WITH appended AS (
-           INSERT INTO ledger_events (stream_id, stream_type, version, event_id, type, command_id, prev_hash, hash, canonical, recorded_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10))
-         INSERT INTO ledger_commands (command_id, request_hash, status, response) VALUES ($6, $11, $12, $13)`,
-    );
-    preparedBy.set(client, names);
-    return names;
+    if (preparedOn.has(client)) return PREPARED;
+    const done = preparing.then(async () => {
+      const { rows } = await client.query<{ name: string }>(`SELECT name FROM pg_prepared_statements WHERE name IN ('${PREPARED.read}', '${PREPARED.append}')`);
+      const present = new Set(rows.map((row) => row.name));
+      const statements = [
+        ...(present.has(PREPARED.read)
+          ? []
+          : [
+              `PREPARE ${PREPARED.read} (uuid, text, int) AS
+                 SELECT 0 AS part, request_hash AS a, response::text AS b, status::int AS n, NULL::text AS s
+                   FROM ledger_commands WHERE command_id = $1
+                 UNION ALL
+                 SELECT 1, canonical, hash, version, stream_id FROM ledger_events WHERE stream_id = $2 AND version > $3
+                 ORDER BY part, s, n`,
+            ]),
+        ...(present.has(PREPARED.append)
+          ? []
+          : [
+              `PREPARE ${PREPARED.append} (text, text, int, uuid, text, uuid, text, text, text, timestamptz, text, int, jsonb) AS
+                 WITH appended AS (
+                   INSERT INTO ledger_events (stream_id, stream_type, version, event_id, type, command_id, prev_hash, hash, canonical, recorded_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10))
+                 INSERT INTO ledger_commands (command_id, request_hash, status, response) VALUES ($6, $11, $12, $13)`,
+            ]),
+      ];
+      if (statements.length > 0) await client.query(statements.join(';'));
+      preparedOn.add(client);
+    });
+    preparing = done.catch(() => undefined);
+    await done;
+    return PREPARED;
   }
 
   /** After a commit: each stream the command locked, as it now stands, for the next command on it. */
