@@ -4,6 +4,7 @@ export * from './leader-lease.js';
 export * from './ledger-identity.js';
 export * from './ledger-sequencer.js';
 export * from './migrations/1764057600000-ledger.js';
+export * from './migrations/1765152000000-orphan-check.js';
 export * from './postgres-event-store.js';
 export * from './doorbell.js';
 export * from './ledger.module.js';

@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { eventually, freshTestLedger, superuser } from '../../../test/support/test-ledger.js';
 import type { CommandExecution, CommandResponse } from './event-store.port.js';
 import { LedgerIdentity } from './ledger-identity.js';
+import { verifyLedger } from './ledger-verifier.js';
 import { CHECKPOINT_EVERY_EVENTS, LedgerSequencer } from './ledger-sequencer.js';
 import { PostgresEventStore } from './postgres-event-store.js';
 import { RandomIds, SystemClock } from './system-clock.js';
@@ -182,6 +183,38 @@ describe('LedgerSequencer (real Postgres)', () => {
       { seq: 3, stream: 'R', version: 1 },
       { seq: 4, stream: 'P', version: 2 },
     ]);
+  }, 30000);
+
+  it('sequences, once, the events a text-sorted batch left behind its position, and the ledger then verifies', async () => {
+    for (const stream of ['X', 'Y', 'Z']) await store.execute(note(stream));
+    // What a batch sorted by xid text could leave: the position past events that never got a seq.
+    const admin = await superuser(config);
+    try {
+      await admin.query(
+        `UPDATE sequencer_state s SET last_tx_id = e.tx_id, last_event_row = e.id, orphans_checked_at = NULL
+         FROM ledger_events e WHERE s.id = 1 AND e.stream_id = 'Z'`,
+      );
+    } finally {
+      await admin.end();
+    }
+    const sequencer = new LedgerSequencer(dataSource, identity);
+    expect(await sequencer.sequenceOnce()).toBe(3);
+    expect(await sequencer.sequenceOnce()).toBe(0);
+    const [{ checked }] = (await dataSource.query(`SELECT orphans_checked_at IS NOT NULL AS checked FROM sequencer_state`)) as Array<{ checked: boolean }>;
+    expect(checked).toBe(true);
+    await store.execute(note('X'));
+    await eventually(async () => {
+      await sequencer.sequenceOnce();
+      return (await sequenced()).length === 4 ? true : undefined;
+    }, 'the next event to be sequenced');
+    expect(await sequenced()).toEqual([
+      { seq: 1, stream: 'X', version: 1 },
+      { seq: 2, stream: 'Y', version: 1 },
+      { seq: 3, stream: 'Z', version: 1 },
+      { seq: 4, stream: 'X', version: 2 },
+    ]);
+    const verdict = await verifyLedger(dataSource);
+    expect(verdict.ok).toBe(true);
   }, 30000);
 
   it('signs a checkpoint at every 1,000 events, over the root of exactly that size', async () => {

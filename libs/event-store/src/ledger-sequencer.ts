@@ -29,6 +29,7 @@ interface SequencerRow {
   last_seq: string;
   last_checkpoint_at: Date;
   halted_reason: string | null;
+  orphans_checked_at: Date | null;
 }
 
 type Listener = (lastSeq: number) => void;
@@ -140,7 +141,7 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
   private async sequenceBatch(runner: QueryRunner, batchLimit: number): Promise<number> {
     // Taking an advisory lock assigns no xid, so this transaction does not hold xmin back itself.
     const [state] = (await runner.query(
-      `SELECT pg_try_advisory_xact_lock($1, $2) AS fenced, last_tx_id::text, last_event_row, last_seq, last_checkpoint_at, halted_reason
+      `SELECT pg_try_advisory_xact_lock($1, $2) AS fenced, last_tx_id::text, last_event_row, last_seq, last_checkpoint_at, halted_reason, orphans_checked_at
        FROM sequencer_state WHERE id = 1`,
       [LEDGER_LOCK_SPACE, SEQUENCER_BATCH_LOCK],
     )) as SequencerRow[];
@@ -151,6 +152,11 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
     }
     const lastSeq = Number(state.last_seq);
     if (this.size !== lastSeq) await this.loadTree(runner, lastSeq);
+    const timeDue = Date.now() - new Date(state.last_checkpoint_at).getTime() >= CHECKPOINT_EVERY_MS;
+    if (state.orphans_checked_at === null) {
+      const repaired = await this.sequenceOrphans(runner, state, batchLimit, timeDue);
+      if (repaired !== null) return repaired;
+    }
     let events = (await runner.query(
       // Qualified on purpose: a bare `ORDER BY tx_id` would sort by the text output column of the
       // same name, putting xid 10000 before 9999 whenever a batch spans a power of ten.
@@ -161,7 +167,6 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
        LIMIT $3`,
       [state.last_tx_id, state.last_event_row, Math.max(1, batchLimit)],
     )) as PendingEvent[];
-    const timeDue = Date.now() - new Date(state.last_checkpoint_at).getTime() >= CHECKPOINT_EVERY_MS;
     if (events.length === 0) {
       if (!(timeDue && lastSeq > this.lastCheckpointSize)) return 0;
       await this.checkpoint(runner, lastSeq, this.frontier);
@@ -171,12 +176,7 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
       return 0;
     }
     const { broken, sequenced } = await this.inspect(runner, events);
-    if (broken) {
-      this.alarm = broken;
-      this.logger.error(`sequencing halted: ${broken}`);
-      await runner.query(`UPDATE sequencer_state SET halted_reason = $1 WHERE id = 1`, [broken]);
-      return 0;
-    }
+    if (broken) return this.halt(runner, broken);
     const last = events[events.length - 1];
     if (this.passOverSequenced) {
       if (sequenced.size === 0) this.passOverSequenced = false;
@@ -189,6 +189,46 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
         return sequenced.size;
       }
     }
+    await this.appendToLog(runner, events, lastSeq, timeDue, last);
+    return events.length;
+  }
+
+  /**
+   * Once per ledger: events at or before the sequencer's position that have no seq. Batches sorted
+   * by the text of their xid (before 2026-12-07) could move the position past events they never
+   * took; they are sequenced now, at the end of the log, the position staying where it is. Null
+   * when there are none (and the check is recorded as done).
+   */
+  private async sequenceOrphans(runner: QueryRunner, state: SequencerRow, batchLimit: number, timeDue: boolean): Promise<number | null> {
+    const orphans = (await runner.query(
+      `SELECT e.id, e.tx_id::text AS tx_id, e.event_id, e.stream_id, e.version, e.hash FROM ledger_events e
+       WHERE (e.tx_id, e.id) <= ($1::xid8, $2::bigint)
+         AND NOT EXISTS (SELECT 1 FROM ledger_log l WHERE l.event_id = e.event_id)
+       ORDER BY e.tx_id, e.id
+       LIMIT $3`,
+      [state.last_tx_id, state.last_event_row, Math.max(1, batchLimit)],
+    )) as PendingEvent[];
+    if (orphans.length === 0) {
+      await runner.query(`UPDATE sequencer_state SET orphans_checked_at = now() WHERE id = 1`);
+      return null;
+    }
+    this.logger.warn(`${orphans.length} events at or before the sequencer's position have no seq; sequencing them now`);
+    const { broken } = await this.inspect(runner, orphans);
+    if (broken) return this.halt(runner, broken);
+    const position: PendingEvent = { ...orphans[0], tx_id: state.last_tx_id, id: state.last_event_row };
+    await this.appendToLog(runner, orphans, Number(state.last_seq), timeDue, position);
+    return orphans.length;
+  }
+
+  private async halt(runner: QueryRunner, reason: string): Promise<number> {
+    this.alarm = reason;
+    this.logger.error(`sequencing halted: ${reason}`);
+    await runner.query(`UPDATE sequencer_state SET halted_reason = $1 WHERE id = 1`, [reason]);
+    return 0;
+  }
+
+  /** Gives `events` the seqs after `lastSeq`: log rows, tree nodes, checkpoints; the position moves to `position`. */
+  private async appendToLog(runner: QueryRunner, events: PendingEvent[], lastSeq: number, timeDue: boolean, position: PendingEvent): Promise<void> {
     const grown = this.grow(events, lastSeq, timeDue);
     // Hashes travel as one binary parameter each; the log's other columns come from the events.
     await runner.query(
@@ -214,11 +254,10 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
         [grown.checkpoints.map((c) => c.size), grown.checkpoints.map((c) => Buffer.from(c.root)), notes],
       );
     }
-    await this.advance(runner, last, lastSeq, grown.size, grown.checkpoints.length > 0);
+    await this.advance(runner, position, lastSeq, grown.size, grown.checkpoints.length > 0);
     this.frontier = grown.frontier;
     this.size = grown.size;
     if (grown.checkpoints.length > 0) this.lastCheckpointSize = grown.checkpoints[grown.checkpoints.length - 1].size;
-    return events.length;
   }
 
   /**
