@@ -217,6 +217,24 @@ describe('LedgerSequencer (real Postgres)', () => {
     expect(verdict.ok).toBe(true);
   }, 30000);
 
+  it('stays halted until an operator clears the reason, then sequences what waited and is healthy again', async () => {
+    const sequencer = new LedgerSequencer(dataSource, identity);
+    await store.execute(note('H'));
+    const admin = await superuser(config);
+    try {
+      await admin.query(`UPDATE sequencer_state SET halted_reason = 'found by an operator' WHERE id = 1`);
+      expect(await sequencer.sequenceOnce()).toBe(0);
+      expect(sequencer.problem).toBe('found by an operator');
+      expect(await sequenced()).toEqual([]);
+      await admin.query(`UPDATE sequencer_state SET halted_reason = NULL WHERE id = 1`);
+    } finally {
+      await admin.end();
+    }
+    await eventually(async () => ((await sequencer.sequenceOnce()) > 0 ? true : undefined), 'the waiting event to be sequenced');
+    expect(sequencer.problem).toBeNull();
+    expect(await sequenced()).toEqual([{ seq: 1, stream: 'H', version: 1 }]);
+  }, 30000);
+
   it('signs a checkpoint at every 1,000 events, over the root of exactly that size', async () => {
     const sequencer = new LedgerSequencer(dataSource, identity);
     for (let batch = 0; batch < 5; batch++) {

@@ -146,10 +146,9 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
       [LEDGER_LOCK_SPACE, SEQUENCER_BATCH_LOCK],
     )) as SequencerRow[];
     if (!state.fenced) return 0;
-    if (state.halted_reason) {
-      this.alarm = state.halted_reason;
-      return 0;
-    }
+    // Halted until an operator clears the reason; then healthy again without a restart.
+    this.alarm = state.halted_reason;
+    if (state.halted_reason) return 0;
     const lastSeq = Number(state.last_seq);
     if (this.size !== lastSeq) await this.loadTree(runner, lastSeq);
     const timeDue = Date.now() - new Date(state.last_checkpoint_at).getTime() >= CHECKPOINT_EVERY_MS;
