@@ -401,7 +401,11 @@ describe('protection of personal data beyond the witness', () => {
     });
 
     it('leaves the statistics, the review queue and search; read models show no name, at any version', async () => {
-      const claim = await users.auditor.get<Record<string, unknown>>(`/claims/${aliveId}?minVersion=6`);
+      // minVersion waits 5 s at most; a projector still joining its consumer group may take longer.
+      const claim = await eventually(async () => {
+        const read = await users.auditor.get<Record<string, unknown>>(`/claims/${aliveId}?minVersion=6`);
+        return read.status === 200 ? read : undefined;
+      }, 'the read model to apply the victim found alive', 45000);
       expect(claim.body).toMatchObject({ status: 'retracted', victimAlive: true, victim: { ageGroup: 'child', civilianStatus: 'civilian' } });
       expect(claim.body.victim).not.toHaveProperty('name');
       const earlier = await users.auditor.get<Record<string, unknown>>(`/claims/${aliveId}?atVersion=1`);
@@ -427,7 +431,7 @@ describe('protection of personal data beyond the witness', () => {
       expect(named(JSON.stringify(duplicates.body))).toBe(false);
       const queue = await users.verifier2.get<unknown>('/review-queue?limit=100');
       expect(named(JSON.stringify(queue.body))).toBe(false);
-    });
+    }, 60000);
 
     it('is named nowhere after: not in the raw envelopes (history, /ledger/events), not on the topic, nowhere in a new bundle', async () => {
       expect(named(await rawEnvelopes())).toBe(false);
