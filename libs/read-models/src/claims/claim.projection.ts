@@ -56,6 +56,11 @@ export class ClaimProjection implements Projection {
     const events = await this.opened(manager, sealedEvents);
     const ids = [...new Set(events.flatMap((event) => (event.type === ERASED ? (erasedClaimOf(event) ?? []) : [claimIdOf(event)])))];
     if (ids.length === 0) return;
+    // Locked first, in id order, then read by a statement of its own (a fresh snapshot, after any
+    // wait): a victim's erasure comes on its own stream, so on another partition than the claim's
+    // events, and two partitions' batches are applied at once. Without the lock both could read a
+    // claim, and the later commit would write back the state the other had replaced.
+    await manager.query(`SELECT id FROM claim_view WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [ids]);
     const rows: StoredRecordRow[] = await manager.query(
       `SELECT v.id, v.version, v.name_key, d.state, d.testimony, d.sources, d.verifications, d.disputes, v.filed_at, v.filed_seq, v.last_seq, v.updated_at
        FROM claim_view v JOIN claim_documents d ON d.id = v.id WHERE v.id = ANY($1::uuid[])`,
