@@ -51,6 +51,23 @@ describe('LedgerSequencer (real Postgres)', () => {
       (r) => ({ seq: Number(r.seq), stream: r.stream_id, version: r.version }),
     );
 
+  /** Runs the sequencer until the log holds `count` events (other databases' open transactions may hold a batch back). */
+  const sequenceUntil = (sequencer: LedgerSequencer, count: number): Promise<unknown> =>
+    eventually(async () => {
+      await sequencer.sequenceOnce();
+      return (await sequenced()).length >= count ? true : undefined;
+    }, `${count} events to be sequenced`);
+
+  /** What only a superuser may do to a test ledger (the application role cannot). */
+  const asSuperuser = async (sql: string): Promise<void> => {
+    const admin = await superuser(config);
+    try {
+      await admin.query(sql);
+    } finally {
+      await admin.end();
+    }
+  };
+
   /** Appends version 1 of a stream the way the event store does, in a transaction left open. */
   const openAppend = async (streamId: string): Promise<pg.Client> => {
     const client = new pg.Client({ connectionString: config.DATABASE_URL });
@@ -88,12 +105,7 @@ describe('LedgerSequencer (real Postgres)', () => {
     await a.end();
     expect((await b).response.version).toBe(2);
     // pg_snapshot_xmin is cluster-wide: other databases' open transactions may hold a batch back.
-    const sequenceAll = (count: number): Promise<unknown> =>
-      eventually(async () => {
-        await sequencer.sequenceOnce();
-        return (await sequenced()).length >= count ? true : undefined;
-      }, `${count} events to be sequenced`);
-    await sequenceAll(3);
+    await sequenceUntil(sequencer, 3);
     const order = await sequenced();
     expect(order).toEqual([
       { seq: 1, stream: 'S', version: 1 },
@@ -102,7 +114,7 @@ describe('LedgerSequencer (real Postgres)', () => {
     ]);
 
     await store.execute(note('T'));
-    await sequenceAll(4);
+    await sequenceUntil(sequencer, 4);
     expect(await sequenced()).toEqual([...order, { seq: 4, stream: 'T', version: 2 }]);
   }, 30000);
 
@@ -156,27 +168,16 @@ describe('LedgerSequencer (real Postgres)', () => {
   it('passes over events that already have a seq when its position lags behind them (a log sorted by xid text)', async () => {
     const sequencer = new LedgerSequencer(dataSource, identity);
     for (const stream of ['P', 'Q', 'R']) await store.execute(note(stream));
-    await eventually(async () => {
-      await sequencer.sequenceOnce();
-      return (await sequenced()).length === 3 ? true : undefined;
-    }, 'three events to be sequenced');
+    await sequenceUntil(sequencer, 3);
     // What the text-sorted batches left behind: the position at the first event, the later ones logged.
-    const admin = await superuser(config);
-    try {
-      await admin.query(
-        `UPDATE sequencer_state s SET last_tx_id = e.tx_id, last_event_row = e.id
-         FROM ledger_events e WHERE s.id = 1 AND e.stream_id = 'P'`,
-      );
-    } finally {
-      await admin.end();
-    }
+    await asSuperuser(
+      `UPDATE sequencer_state s SET last_tx_id = e.tx_id, last_event_row = e.id
+       FROM ledger_events e WHERE s.id = 1 AND e.stream_id = 'P'`,
+    );
     expect(await sequencer.sequenceOnce()).toBe(2);
     expect(sequencer.problem).toBeNull();
     await store.execute(note('P'));
-    await eventually(async () => {
-      await sequencer.sequenceOnce();
-      return (await sequenced()).length === 4 ? true : undefined;
-    }, 'the next event to be sequenced');
+    await sequenceUntil(sequencer, 4);
     expect(await sequenced()).toEqual([
       { seq: 1, stream: 'P', version: 1 },
       { seq: 2, stream: 'Q', version: 1 },
@@ -188,25 +189,17 @@ describe('LedgerSequencer (real Postgres)', () => {
   it('sequences, once, the events a text-sorted batch left behind its position, and the ledger then verifies', async () => {
     for (const stream of ['X', 'Y', 'Z']) await store.execute(note(stream));
     // What a batch sorted by xid text could leave: the position past events that never got a seq.
-    const admin = await superuser(config);
-    try {
-      await admin.query(
-        `UPDATE sequencer_state s SET last_tx_id = e.tx_id, last_event_row = e.id, orphans_checked_at = NULL
-         FROM ledger_events e WHERE s.id = 1 AND e.stream_id = 'Z'`,
-      );
-    } finally {
-      await admin.end();
-    }
+    await asSuperuser(
+      `UPDATE sequencer_state s SET last_tx_id = e.tx_id, last_event_row = e.id, orphans_checked_at = NULL
+       FROM ledger_events e WHERE s.id = 1 AND e.stream_id = 'Z'`,
+    );
     const sequencer = new LedgerSequencer(dataSource, identity);
     expect(await sequencer.sequenceOnce()).toBe(3);
     expect(await sequencer.sequenceOnce()).toBe(0);
     const [{ checked }] = (await dataSource.query(`SELECT orphans_checked_at IS NOT NULL AS checked FROM sequencer_state`)) as Array<{ checked: boolean }>;
     expect(checked).toBe(true);
     await store.execute(note('X'));
-    await eventually(async () => {
-      await sequencer.sequenceOnce();
-      return (await sequenced()).length === 4 ? true : undefined;
-    }, 'the next event to be sequenced');
+    await sequenceUntil(sequencer, 4);
     expect(await sequenced()).toEqual([
       { seq: 1, stream: 'X', version: 1 },
       { seq: 2, stream: 'Y', version: 1 },
