@@ -9,6 +9,12 @@ export interface Queryable {
   query(sql: string, params: unknown[]): Promise<Array<Record<string, unknown>>>;
 }
 
+/** A row of protection_keys (a type, not an interface: query results are plain records). */
+type KeyRow = {
+  wrapped: string | null;
+  wrap_key_id: string | null;
+};
+
 interface MasterKey {
   id: string;
   key: Buffer;
@@ -154,16 +160,7 @@ export class DataKeyVault {
   }
 
   private async dataKey(subject: string, create: boolean, within: Queryable = this.dataSource): Promise<Buffer> {
-    let rows = await this.load(subject, within);
-    if (rows.length === 0 && create) {
-      const current = this.requireCurrent();
-      await within.query(`INSERT INTO protection_keys (subject, wrapped, wrap_key_id) VALUES ($1, $2, $3) ON CONFLICT (subject) DO NOTHING`, [
-        subject,
-        wrap(current, subject, randomBytes(DATA_KEY_BYTES)),
-        current.id,
-      ]);
-      rows = await this.load(subject, within);
-    }
+    const rows = create ? await this.loadOrCreate(subject, within) : await this.load(subject, within);
     const [row] = rows;
     if (!row) throw new SubjectErasedError(`no key exists for ${subject}`);
     if (row.wrapped === null) throw new SubjectErasedError(`the personal data of ${subject} was erased: it can no longer be read`);
@@ -172,8 +169,28 @@ export class DataKeyVault {
     return unwrap(master, subject, row.wrapped);
   }
 
-  private async load(subject: string, within: Queryable): Promise<Array<{ wrapped: string | null; wrap_key_id: string | null }>> {
-    return (await within.query(`SELECT wrapped, wrap_key_id FROM protection_keys WHERE subject = $1`, [subject])) as Array<{ wrapped: string | null; wrap_key_id: string | null }>;
+  /**
+   * The subject's key row, created with a fresh key when there is none, in one round trip (a
+   * filing seals a new victim's name: three statements per claim were a tenth of the API's CPU).
+   * The SELECT sees the statement's snapshot, so it returns a row that existed before and the
+   * INSERT's RETURNING one it created; a key another transaction committed meanwhile is read after.
+   */
+  private async loadOrCreate(subject: string, within: Queryable): Promise<KeyRow[]> {
+    const current = this.requireCurrent();
+    const rows = (await within.query(
+      `WITH created AS (
+         INSERT INTO protection_keys (subject, wrapped, wrap_key_id) VALUES ($1, $2, $3) ON CONFLICT (subject) DO NOTHING RETURNING wrapped, wrap_key_id
+       )
+       SELECT wrapped, wrap_key_id FROM created
+       UNION ALL
+       SELECT wrapped, wrap_key_id FROM protection_keys WHERE subject = $1`,
+      [subject, wrap(current, subject, randomBytes(DATA_KEY_BYTES)), current.id],
+    )) as KeyRow[];
+    return rows.length > 0 ? rows : this.load(subject, within);
+  }
+
+  private async load(subject: string, within: Queryable): Promise<KeyRow[]> {
+    return (await within.query(`SELECT wrapped, wrap_key_id FROM protection_keys WHERE subject = $1`, [subject])) as KeyRow[];
   }
 
   private requireCurrent(): MasterKey {
