@@ -55,6 +55,27 @@ export function processTicks(pid: number): number {
   }
 }
 
+/** CPU ticks of a process and every process below it (the API's node:cluster workers). */
+export function processTreeTicks(root: number): number {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const inTree = (pid: number): boolean => {
+    for (let at: number | undefined = pid; at !== undefined && at > 1; at = parents.get(at)) if (at === root) return true;
+    return false;
+  };
+  let ticks = 0;
+  for (const pid of parents.keys()) if (inTree(pid)) ticks += processTicks(pid);
+  return ticks;
+}
+
 /** CPU ticks of each Postgres backend serving a `ledger_bench_*` database (not other tenants' sessions). */
 export function postgresTicks(): Map<number, number> {
   const ticks = new Map<number, number>();
@@ -91,16 +112,16 @@ export interface CpuSplit {
   machineBusy: number;
 }
 
-/** Starts measuring who uses the CPU: the app (by pid), every Postgres process, the Kafka broker, us. */
+/** Starts measuring who uses the CPU: the app (by pid, with its child processes), every Postgres process, the Kafka broker, us. */
 export function cpuSplitMeter(appPid: number, kafkaPid: number | null): () => CpuSplit {
   const started = performance.now();
   const machine = cpuMeter();
-  const app0 = processTicks(appPid);
+  const app0 = processTreeTicks(appPid);
   const pg0 = postgresTicks();
   const kafka0 = kafkaPid ? processTicks(kafkaPid) : 0;
   return () => {
     const used = machine();
-    const app = (processTicks(appPid) - app0) * TICK_MS;
+    const app = (processTreeTicks(appPid) - app0) * TICK_MS;
     const postgres = postgresTicksSince(pg0) * TICK_MS;
     const kafka1 = kafkaPid ? processTicks(kafkaPid) : 0;
     // A broker restarted meanwhile (another pid, or gone) cannot be metered: its share stays in `other`.

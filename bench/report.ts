@@ -42,6 +42,8 @@ export interface StoreRun {
 }
 
 export interface HttpRun {
+  /** API processes: 1, or LEDGER_API_WORKERS workers behind a primary. */
+  workers: number;
   result: HttpResult;
   cpu: CpuSplit;
   catchUp: { ms: number; lagAtStart: number };
@@ -139,11 +141,12 @@ export function storeTables(report: BenchReport): string {
 
 export function httpTables(report: BenchReport): string {
   const main = table(
-    ['concurrency', 'commands', 'commands/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'bar', 'pipeline caught up after'],
-    report.http.map(({ result: r, catchUp }) => {
+    ['API processes', 'concurrency', 'commands', 'commands/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'bar', 'pipeline caught up after'],
+    report.http.map(({ workers, result: r, catchUp }) => {
       const barred = r.concurrency === 64;
       const ok = r.rate >= BARS.httpRate && r.p99 < BARS.httpP99Ms && r.errors === 0;
       return [
+        workers === 1 ? '1' : `${workers} workers`,
         String(r.concurrency),
         fmtInt(r.commands),
         fmtInt(r.rate),
@@ -157,8 +160,8 @@ export function httpTables(report: BenchReport): string {
     }),
   );
   const cpu = table(
-    ['concurrency', 'ledger API process', 'Postgres backends', 'Kafka', 'load generator', 'other', 'machine busy'],
-    report.http.map(({ result, cpu: c }) => cpuRow(String(result.concurrency), c, result.commands)),
+    ['API processes, concurrency', 'ledger API process(es)', 'Postgres backends', 'Kafka', 'load generator', 'other', 'machine busy'],
+    report.http.map(({ workers, result, cpu: c }) => cpuRow(`${workers === 1 ? '1' : `${workers} workers`}, ${result.concurrency}`, c, result.commands)),
   );
   return `${main}\n\nCPU milliseconds per command:\n\n${cpu}`;
 }
@@ -330,8 +333,9 @@ export function readTables(report: BenchReport): string {
     phases,
     '',
     `**Command → visible lag** (\`npm start\`: API with the projector in process): open loop, POST /claims (claims shaped like the lists') due at a fixed rate ` +
-      `for ${lag.seconds} s after a warm-up, whatever the answers; lag from each command's scheduled send to the first poll of \`claim_view\` that holds its id ` +
-      `(one superuser query for all pending ids, then a ${lag.pollEveryMs} ms sleep; a poll took ${r.lag.map((l) => fmtMs(l.pollMs)).join(' / ')} ms on average, ` +
+      `for ${lag.seconds} s after a warm-up, whatever the answers; lag from each command's scheduled send to the first poll at which the claims projection has applied its ClaimFiled ` +
+      `(its seq at or below the watermark or in a range applied above it, which the projector writes with the rows; each claim's seq read once from \`ledger_log\`; ` +
+      `a superuser poll, then a ${lag.pollEveryMs} ms sleep; a poll took ${r.lag.map((l) => fmtMs(l.pollMs)).join(' / ')} ms on average, ` +
       `so a lag is overstated by at most about the sum). "After the 201" is the part after the API answered: sequencer, publisher, Kafka and projector. ` +
       `"Answered /s" counts 201s from the first timed send to the last answer.`,
     '',

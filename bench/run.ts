@@ -2,7 +2,7 @@
  * `npm run bench`: the performance bars of the ledger, measured on this machine with everything
  * running at once. Scratch databases `ledger_bench_*` and a fresh Kafka topic; never `ledger`.
  * Env knobs: BENCH_QUICK=1 (smoke run, doc untouched), BENCH_POOL, BENCH_STREAM_LENGTH,
- * BENCH_STORE_LEVELS ("1:2000:300,16:10000:1000,..." concurrency:total:warmup), BENCH_HTTP_SECONDS,
+ * BENCH_STORE_LEVELS ("1:2000:300,16:10000:1000,..." concurrency:total:warmup), BENCH_HTTP_SECONDS, BENCH_HTTP_WORKERS (2; 1 skips that run),
  * BENCH_ROUNDS, BENCH_PIPELINE_EVENTS, BENCH_SECTIONS (store,http,pipeline,verify,read,export,duplicates,import), BENCH_KEEP=1;
  * for the read section BENCH_DATA_DIR (the real casualty lists, default ../shared/data), BENCH_READ_CLAIMS,
  * BENCH_READ_QUERIES, BENCH_LAG_RATES ("500,100"), BENCH_LAG_SECONDS; for the export section
@@ -39,7 +39,6 @@ import {
   verifyTable,
   writeBenchmarksDoc,
   type BenchReport,
-  type HttpRun,
   type Section,
   type StoreRun,
 } from './report.js';
@@ -57,6 +56,8 @@ const int = (name: string, fallback: number): number => (env[name] ? Number.pars
 const POOL = int('BENCH_POOL', 20);
 const STREAM_LENGTH = int('BENCH_STREAM_LENGTH', 10);
 const HTTP_SECONDS = int('BENCH_HTTP_SECONDS', quick ? 3 : 15);
+/** LEDGER_API_WORKERS of the HTTP section's second run (1 skips it). */
+const HTTP_WORKERS = int('BENCH_HTTP_WORKERS', 2);
 const HTTP_WARMUP_SECONDS = quick ? 2 : 5;
 const PIPELINE_EVENTS = int('BENCH_PIPELINE_EVENTS', quick ? 5000 : 50000);
 const LEVELS = (env.BENCH_STORE_LEVELS ?? (quick ? '1:300:100,16:1000:300,64:2000:500' : '1:2000:300,16:10000:1000,64:20000:2000'))
@@ -181,34 +182,40 @@ async function storeSection(report: BenchReport): Promise<void> {
 async function httpSection(report: BenchReport, ledger: Ledger): Promise<void> {
   // As the bar says: the API with the sequencer, the publisher and Kafka; the projector is its
   // own process in production (npm run start:projector) and is not part of this measurement.
-  say('HTTP API: starting the ledger API (child process: API, sequencer, publisher)');
-  const app = await startApp(ledger.appEnv, undefined, { appArgs: [] });
-  const probe = await LedgerProbe.open(ledger.db, ledger.topic);
-  try {
-    const warm = await httpLoad(app.url, ledger.token, 16, HTTP_WARMUP_SECONDS * 1000);
-    say(`  warm-up: ${fmtInt(warm.commands)} commands, errors ${warm.errors}${warm.firstError ? ` (${warm.firstError})` : ''}`);
-    await probe.waitUntilPublished(120000);
-    for (const concurrency of [1, 16, 64]) {
-      const watch = await watchInterference();
-      const meter = cpuSplitMeter(app.pid, kafkaPid());
-      const result = await httpLoad(app.url, ledger.token, concurrency, HTTP_SECONDS * 1000);
-      const cpu = meter();
-      const catchUp = await probe.waitUntilPublished(120000);
-      const interference = describeInterference(`HTTP, concurrency ${concurrency}`, await watch.stop());
-      if (interference) {
-        note(report, 'http', interference);
-        say(`  ${interference}`);
+  // Then the same at the top concurrency with the API as LEDGER_API_WORKERS processes.
+  for (const [workers, levels] of [
+    [1, [1, 16, 64]],
+    [HTTP_WORKERS, [64]],
+  ] as const) {
+    if (workers < 2 && levels.length === 1) continue;
+    say(`HTTP API: starting the ledger API (child process: API, sequencer, publisher${workers > 1 ? `; LEDGER_API_WORKERS=${workers}` : ''})`);
+    const app = await startApp({ ...ledger.appEnv, LEDGER_API_WORKERS: String(workers) }, undefined, { appArgs: [] });
+    const probe = await LedgerProbe.open(ledger.db, ledger.topic);
+    try {
+      const warm = await httpLoad(app.url, ledger.token, 16, HTTP_WARMUP_SECONDS * 1000);
+      say(`  warm-up: ${fmtInt(warm.commands)} commands, errors ${warm.errors}${warm.firstError ? ` (${warm.firstError})` : ''}`);
+      await probe.waitUntilPublished(120000);
+      for (const concurrency of levels) {
+        const watch = await watchInterference();
+        const meter = cpuSplitMeter(app.pid, kafkaPid());
+        const result = await httpLoad(app.url, ledger.token, concurrency, HTTP_SECONDS * 1000);
+        const cpu = meter();
+        const catchUp = await probe.waitUntilPublished(120000);
+        const interference = describeInterference(`HTTP, ${workers} API process(es), concurrency ${concurrency}`, await watch.stop());
+        if (interference) {
+          note(report, 'http', interference);
+          say(`  ${interference}`);
+        }
+        report.http.push({ workers, result, cpu, catchUp });
+        say(
+          `  ${workers > 1 ? `${workers} workers ` : ''}c${String(concurrency).padEnd(3)} ${fmtInt(result.rate).padStart(6)} commands/s  p50 ${fmtMs(result.p50)} ms  p99 ${fmtMs(result.p99)} ms` +
+            `  errors ${result.errors}${result.firstError ? ` (${result.firstError})` : ''}  published all ${fmtMs(catchUp.ms)} ms later`,
+        );
       }
-      const run: HttpRun = { result, cpu, catchUp };
-      report.http.push(run);
-      say(
-        `  c${String(concurrency).padEnd(3)} ${fmtInt(result.rate).padStart(6)} commands/s  p50 ${fmtMs(result.p50)} ms  p99 ${fmtMs(result.p99)} ms` +
-          `  errors ${result.errors}${result.firstError ? ` (${result.firstError})` : ''}  published all ${fmtMs(catchUp.ms)} ms later`,
-      );
+    } finally {
+      await probe.close();
+      await app.stop();
     }
-  } finally {
-    await probe.close();
-    await app.stop();
   }
 }
 

@@ -5,7 +5,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConfigModule, LedgerConfig } from '@ledger/config';
 import { dataSourceOptions, OPERATIONS_PROVIDERS } from '@ledger/database';
-import { LedgerModule, LedgerSequencer } from '@ledger/event-store';
+import { LedgerModule, LedgerSequencer, PostgresEventStore } from '@ledger/event-store';
 import { AuthGuard, HEALTH_COMPONENTS, HealthController, MetricsController, rateLimiting, TokenVerifier, type HealthComponent } from '@ledger/http';
 import { KafkaHealth, LedgerPublisher } from '@ledger/messaging';
 import { DataKeyVault } from '@ledger/protection';
@@ -57,6 +57,7 @@ import { PerpetratorsController } from './perpetrators/perpetrators.controller.j
 import { ClaimLedger } from './claims/claim-ledger.js';
 import { AggregateLedger } from './commands/aggregate-ledger.js';
 import { PerpetratorCodes } from './streams/perpetrator-list-stream.js';
+import { shareLedgerNews } from './api-workers.js';
 import { IncidentLedger } from './incidents/incident-ledger.js';
 
 export interface LedgerApiOptions {
@@ -168,9 +169,17 @@ export class LedgerApiModule implements OnModuleInit {
   onModuleInit(): void {
     const publisher = optionalProvider(this.modules, LedgerPublisher);
     const projector = optionalProvider(this.modules, ProjectorService);
-    this.sequencer.onSequenced(() => {
+    const wakeReaders = (): void => {
       publisher?.notify();
       projector?.notify();
+    };
+    this.sequencer.onSequenced(wakeReaders);
+    const store = optionalProvider(this.modules, PostgresEventStore);
+    shareLedgerNews({
+      onAppended: (listener) => store?.onAppended(listener),
+      onSequenced: (listener) => this.sequencer.onSequenced(listener),
+      appended: () => this.sequencer.notify(),
+      sequenced: wakeReaders,
     });
   }
 }

@@ -19,7 +19,7 @@ function problems(env: Record<string, string>): string[] {
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig(valid);
-    expect(config).toMatchObject({ PORT: 3000, KAFKA_TOPIC: 'ledger.events.v1', LEDGER_RATE_LIMIT: 1200 });
+    expect(config).toMatchObject({ PORT: 3000, KAFKA_TOPIC: 'ledger.events.v1', LEDGER_RATE_LIMIT: 1200, LEDGER_API_WORKERS: 1 });
     expect(config.kafkaBrokers).toEqual(['127.0.0.1:9092']);
     expect(config.ownerDatabaseUrl).toBe(valid.DATABASE_URL);
   });
@@ -35,6 +35,8 @@ describe('loadConfig', () => {
     ['LEDGER_JWT_SECRET', 'short'],
     ['LEDGER_MASTER_KEY', 'abc'],
     ['LEDGER_RATE_LIMIT', '-1'],
+    ['LEDGER_API_WORKERS', '0'],
+    ['LEDGER_API_WORKERS', 'many'],
   ])('names %s when its value is bad, without echoing the value', (name, value) => {
     const found = problems({ ...valid, [name]: value });
     expect(found).toHaveLength(1);

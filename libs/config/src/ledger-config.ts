@@ -94,6 +94,18 @@ export class LedgerConfig {
   @Min(0, { message: 'LEDGER_RATE_LIMIT must be a non-negative integer (requests per minute per user)' })
   LEDGER_RATE_LIMIT = 1200;
 
+  /**
+   * HTTP API processes (node:cluster workers sharing PORT) behind `npm run start:api` and
+   * `npm run start:stack`: one Node thread serves at most about 550 POST /claims per second, so
+   * a machine with more cores runs more. 1 (the default) is a single process; the embedded
+   * default (one PGlite session) always runs one.
+   */
+  @Transform(toInt)
+  @IsInt({ message: 'LEDGER_API_WORKERS must be an integer from 1 to 64' })
+  @Min(1, { message: 'LEDGER_API_WORKERS must be an integer from 1 to 64' })
+  @Max(64, { message: 'LEDGER_API_WORKERS must be an integer from 1 to 64' })
+  LEDGER_API_WORKERS = 1;
+
   /** Independent approvals that make a claim verified. */
   @Transform(toInt)
   @IsInt({ message: 'LEDGER_REQUIRED_APPROVALS must be an integer from 1 to 9' })

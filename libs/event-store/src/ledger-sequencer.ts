@@ -46,6 +46,8 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
   private running = false;
   private loop: Promise<void> | null = null;
   private readonly doorbell = new Doorbell();
+  /** A standby waits on this one: news of commits (rung for the active sequencer) must not make it poll the lease. */
+  private readonly stopping = new Doorbell();
   private frontier: Uint8Array[] = [];
   private size = -1;
   private lastCheckpointSize = -1;
@@ -69,6 +71,7 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
   async onApplicationShutdown(): Promise<void> {
     this.running = false;
     this.doorbell.ring();
+    this.stopping.ring();
     await this.loop;
     await this.lease.release();
   }
@@ -124,7 +127,7 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
       try {
         if (!(await this.lease.hold())) {
           this.size = -1;
-          await this.doorbell.wait(1000);
+          await this.stopping.wait(1000);
           continue;
         }
         const count = await this.sequenceOnce();

@@ -41,6 +41,8 @@ export class PublisherLoop {
   private running = false;
   private loop: Promise<void> | null = null;
   private readonly doorbell = new Doorbell();
+  /** A standby waits on this one: news of sequencing (rung for the active publisher) must not make it poll the lease. */
+  private readonly stopping = new Doorbell();
   private lastError: string | null = null;
   private failures = 0;
   private readonly lease: LeaderLease;
@@ -66,6 +68,7 @@ export class PublisherLoop {
   async stop(): Promise<void> {
     this.running = false;
     this.doorbell.ring();
+    this.stopping.ring();
     await this.loop;
     await this.producer?.disconnect().catch(() => undefined);
     await this.lease.release();
@@ -98,7 +101,7 @@ export class PublisherLoop {
       try {
         if (!(await this.lease.hold())) {
           this.published = null;
-          await this.doorbell.wait(1000);
+          await this.stopping.wait(1000);
           continue;
         }
         const sent = await this.publishBatch();
