@@ -60,7 +60,7 @@ export type ReadResult = { measured: false; reason: string } | ReadRun;
 /**
  * The read side on a ledger of real casualty claims, in the order a deployment meets it: an import
  * put on the topic, the projector catching up on it in its own process, replays rebuilding each
- * projection from the start of the topic, then `npm start` (API with the projector in process)
+ * projection from the start of the topic, then `npm run start:stack` (the API with its projector on a thread of its own)
  * answering GET /claims on that ledger, and last the lag from a command to its visible claim at
  * steady open-loop rates (which adds claims, so it runs after the searches). Ends by checking that
  * every filed claim reached claim_view.
@@ -139,7 +139,7 @@ export async function readSection(stamp: string, settings: ReadSettings): Promis
     const interference = describeInterference('read side, projector and replays', await watch.stop());
     if (interference) notes.push(interference);
 
-    say('  starting the API with the projector in process (npm start) for GET /claims and the lag');
+    say('  starting the API with its projector (npm run start:stack) for GET /claims and the lag');
     const app = await startApp(ledger.appEnv);
     try {
       await runQueries(app.url, ledger.token, queryMix(claims, settings.queryWarmup, 1), settings.queryClients);

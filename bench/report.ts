@@ -332,7 +332,7 @@ export function readTables(report: BenchReport): string {
     '',
     phases,
     '',
-    `**Command → visible lag** (\`npm start\`: API with the projector in process): open loop, POST /claims (claims shaped like the lists') due at a fixed rate ` +
+    `**Command → visible lag** (\`npm run start:stack\`: the API with its projector on a thread of its own): open loop, POST /claims (claims shaped like the lists') due at a fixed rate ` +
       `for ${lag.seconds} s after a warm-up, whatever the answers; lag from each command's scheduled send to the first poll at which the claims projection has applied its ClaimFiled ` +
       `(its seq at or below the watermark or in a range applied above it, which the projector writes with the rows; each claim's seq read once from \`ledger_log\`; ` +
       `a superuser poll, then a ${lag.pollEveryMs} ms sleep; a poll took ${r.lag.map((l) => fmtMs(l.pollMs)).join(' / ')} ms on average, ` +

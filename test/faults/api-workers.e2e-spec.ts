@@ -1,5 +1,6 @@
 import type { LedgerConfig } from '@ledger/config';
 import { TokenVerifier } from '@ledger/http';
+import type { ChildProcess } from 'node:child_process';
 import type pg from 'pg';
 import { claimBody } from '../fixtures/claims.js';
 import { exited, freePort, spawnLedger } from '../support/ledger-process.js';
@@ -14,6 +15,7 @@ interface LogLine {
 describe('API workers: LEDGER_API_WORKERS=2', () => {
   let config: LedgerConfig;
   let db: pg.Client;
+  let child: ChildProcess | null = null;
 
   beforeAll(async () => {
     config = await freshTestLedger('api_workers', { LEDGER_API_WORKERS: '2', LOG_LEVEL: 'log' });
@@ -21,6 +23,8 @@ describe('API workers: LEDGER_API_WORKERS=2', () => {
   }, 60000);
 
   afterAll(async () => {
+    // A failed expectation must not leave the ledger running (Jest would wait for it); its workers follow the primary.
+    if (child && child.exitCode === null) child.kill('SIGTERM');
     await db?.end();
   });
 
@@ -28,7 +32,7 @@ describe('API workers: LEDGER_API_WORKERS=2', () => {
     const port = await freePort();
     const lines: LogLine[] = [];
     let partial = '';
-    const child = await spawnLedger(config, port, (text) => {
+    child = await spawnLedger(config, port, (text) => {
       const chunks = (partial + text).split('\n');
       partial = chunks.pop() ?? '';
       for (const chunk of chunks) {

@@ -2,27 +2,36 @@ import type { LedgerConfig } from '@ledger/config';
 import { TokenVerifier } from '@ledger/http';
 import { ClaimProjection, projectionGroupId } from '@ledger/read-models';
 import { Kafka, logLevel } from 'kafkajs';
+import type { ChildProcess } from 'node:child_process';
 import type pg from 'pg';
 import { claimBody } from '../fixtures/claims.js';
 import { exited, freePort, spawnLedger } from '../support/ledger-process.js';
 import { eventually, freshTestLedger, superuser } from '../support/test-ledger.js';
 
-describe('graceful shutdown: SIGTERM drains in-flight requests and commits consumer offsets', () => {
+describe('graceful shutdown: SIGTERM drains in-flight requests and commits consumer offsets (the projector on its thread)', () => {
   let config: LedgerConfig;
   let db: pg.Client;
+  let child: ChildProcess | null = null;
 
   beforeAll(async () => {
-    config = await freshTestLedger('graceful_shutdown');
+    config = await freshTestLedger('graceful_shutdown', { LOG_LEVEL: 'log' });
     db = await superuser(config);
   }, 60000);
 
   afterAll(async () => {
+    // A failed expectation must not leave the ledger running (Jest would wait for it).
+    if (child && child.exitCode === null) child.kill('SIGKILL');
     await db?.end();
   });
 
   it('answers every request it accepted, exits 0, and leaves the projector offsets committed', async () => {
     const port = await freePort();
-    const child = await spawnLedger(config, port);
+    let output = '';
+    child = await spawnLedger(config, port, (text) => (output += text));
+    // A built ledger on Kafka folds its read models on a thread of its own; /health asks that thread.
+    expect(output).toContain('projector on its own thread');
+    const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { info: Record<string, { status: string }> };
+    expect(health.info.projector).toMatchObject({ status: 'up' });
     const token = new TokenVerifier(config).mint({ sub: 'u-doc-term', roles: ['documenter'] }, 600);
     const post = (i: number): Promise<number> =>
       fetch(`http://127.0.0.1:${port}/claims`, {

@@ -58,6 +58,7 @@ import { ClaimLedger } from './claims/claim-ledger.js';
 import { AggregateLedger } from './commands/aggregate-ledger.js';
 import { PerpetratorCodes } from './streams/perpetrator-list-stream.js';
 import { shareLedgerNews } from './api-workers.js';
+import { ProjectorOnThread } from './projector-thread/projector-on-thread.js';
 import { IncidentLedger } from './incidents/incident-ledger.js';
 
 export interface LedgerApiOptions {
@@ -73,7 +74,16 @@ export class LedgerApiModule implements OnModuleInit {
     private readonly modules: ModuleRef,
   ) {}
 
+  /**
+   * A built ledger on Kafka runs its projector on a thread of its own; from TypeScript sources
+   * (tests), or on the sequenced log (the embedded default, rung by the sequencer), in process.
+   */
+  static projectorOnThread(config: LedgerConfig, options: LedgerApiOptions): boolean {
+    return options.withProjector && config.usesKafka && import.meta.url.endsWith('.js');
+  }
+
   static forRoot(config: LedgerConfig, options: LedgerApiOptions): DynamicModule {
+    const projectorOnThread = LedgerApiModule.projectorOnThread(config, options);
     return {
       module: LedgerApiModule,
       imports: [
@@ -84,7 +94,7 @@ export class LedgerApiModule implements OnModuleInit {
         TerminusModule,
         LedgerModule,
         ProjectionsModule,
-        ...(options.withProjector ? [ProjectorModule] : []),
+        ...(options.withProjector && !projectorOnThread ? [ProjectorModule] : []),
       ],
       controllers: [
         FileClaimController,
@@ -144,6 +154,7 @@ export class LedgerApiModule implements OnModuleInit {
         { provide: APP_GUARD, useClass: AuthGuard },
         ...OPERATIONS_PROVIDERS,
         ...rateLimiting(config),
+        ...(projectorOnThread ? [ProjectorOnThread] : []),
         // Without Kafka there is nothing to publish to: projections read the sequenced log in process.
         ...(config.usesKafka ? [LedgerPublisher, KafkaHealth] : []),
         {
@@ -158,7 +169,12 @@ export class LedgerApiModule implements OnModuleInit {
             }
             // Looked up when asked: the projector (its projections need the data key vault) may be
             // instantiated after this factory runs, and an instance taken now would be a placeholder.
-            if (options.withProjector) components.push({ name: 'projector', check: () => modules.get(ProjectorService, { strict: false }).check() });
+            if (options.withProjector) {
+              components.push({
+                name: 'projector',
+                check: () => (projectorOnThread ? modules.get(ProjectorOnThread) : modules.get(ProjectorService, { strict: false })).check(),
+              });
+            }
             return components;
           },
         },

@@ -26,7 +26,8 @@ runMain('ledger-api', async () => {
     await app.listen(config.PORT, '0.0.0.0');
     const mode = embedded ? `embedded database in ${embedded.dataDir}` : 'PostgreSQL';
     const feed = config.usesKafka ? `Kafka topic ${config.KAFKA_TOPIC}` : 'in-process feed';
-    logger.log(`ledger API listening on port ${config.PORT} (${mode}, ${feed}${withProjector ? ', projector in process' : ''}${worker ? `, worker ${worker.index}` : ''})`);
+    const projector = !withProjector ? '' : LedgerApiModule.projectorOnThread(config, { withProjector }) ? ', projector on its own thread' : ', projector in process';
+    logger.log(`ledger API listening on port ${config.PORT} (${mode}, ${feed}${projector}${worker ? `, worker ${worker.index}` : ''})`);
   } catch (error) {
     await embedded?.close().catch(() => undefined);
     throw error;
