@@ -38,24 +38,28 @@ export class ProjectionRunner {
       if (fresh.length === 0) return 0;
       const handled = fresh.filter((event) => projection.canHandle(event.type));
       if (handled.length > 0) await projection.applyBatch(manager, handled);
-      await manager.query(
-        `INSERT INTO projection_checkpoints (projection, topic, partition, last_seq, updated_at)
-         VALUES ($1, $2, $3, $4, now())
-         ON CONFLICT (projection, topic, partition) DO UPDATE SET last_seq = EXCLUDED.last_seq, updated_at = now()`,
-        [projection.name, position.topic, position.partition, fresh[fresh.length - 1].seq],
-      );
-      await this.advance(manager, projection.name, fresh.map((event) => event.seq));
+      await this.advance(manager, projection.name, position, fresh.map((event) => event.seq));
       return handled.length;
     });
   }
 
-  private async advance(manager: EntityManager, projection: string, seqs: number[]): Promise<void> {
-    // Two partitions' batches commit concurrently: the row must exist before it is locked, or both
-    // would read "no row" and the second insert would overwrite the first's seqs.
-    await manager.query(`INSERT INTO projection_progress (projection, watermark, pending) VALUES ($1, 0, '[]') ON CONFLICT (projection) DO NOTHING`, [projection]);
+  /**
+   * Records the partition's checkpoint and moves the projection's watermark, in two statements
+   * (a live batch of one event is otherwise mostly bookkeeping): the checkpoint's upsert rides
+   * along with a no-op upsert of the progress row that locks it (two partitions' batches commit
+   * concurrently) and returns it as the last commit left it; then the new watermark is written.
+   */
+  private async advance(manager: EntityManager, projection: string, position: FeedPosition, seqs: number[]): Promise<void> {
     const rows: Array<{ watermark: string; pending: Watermark['pending'] }> = await manager.query(
-      `SELECT watermark, pending FROM projection_progress WHERE projection = $1 FOR UPDATE`,
-      [projection],
+      `WITH checkpoint AS (
+         INSERT INTO projection_checkpoints (projection, topic, partition, last_seq, updated_at)
+         VALUES ($1, $2, $3, $4, now())
+         ON CONFLICT (projection, topic, partition) DO UPDATE SET last_seq = EXCLUDED.last_seq, updated_at = now()
+       )
+       INSERT INTO projection_progress (projection, watermark, pending) VALUES ($1, 0, '[]')
+       ON CONFLICT (projection) DO UPDATE SET projection = EXCLUDED.projection
+       RETURNING watermark, pending`,
+      [projection, position.topic, position.partition, seqs[seqs.length - 1]],
     );
     const next = advanceWatermark({ seq: Number(rows[0].watermark), pending: rows[0].pending }, seqs);
     await manager.query(`UPDATE projection_progress SET watermark = $2, pending = $3::jsonb WHERE projection = $1`, [projection, next.seq, JSON.stringify(next.pending)]);
