@@ -232,20 +232,6 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
   /** Gives `events` the seqs after `lastSeq`: log rows, tree nodes, checkpoints; the position moves to `position`. */
   private async appendToLog(runner: QueryRunner, events: PendingEvent[], lastSeq: number, timeDue: boolean, position: PendingEvent): Promise<void> {
     const grown = this.grow(events, lastSeq, timeDue);
-    // Hashes travel as one binary parameter each; the log's other columns come from the events.
-    await runner.query(
-      `INSERT INTO ledger_log (seq, event_id, stream_id, version, leaf_hash)
-       SELECT $1::bigint + b.n, e.event_id, e.stream_id, e.version, substring($3::bytea FROM (b.n::int - 1) * 32 + 1 FOR 32)
-       FROM unnest($2::bigint[]) WITH ORDINALITY AS b(id, n) JOIN ledger_events e ON e.id = b.id
-       ORDER BY b.n`,
-      [lastSeq, events.map((event) => Number(event.id)), Buffer.concat(grown.leaves)],
-    );
-    await runner.query(
-      `INSERT INTO merkle_nodes (level, index, hash)
-       SELECT t.level, t.index, substring($3::bytea FROM (t.n::int - 1) * 32 + 1 FOR 32)
-       FROM unnest($1::smallint[], $2::bigint[]) WITH ORDINALITY AS t(level, index, n)`,
-      [grown.nodes.map((n) => n.level), grown.nodes.map((n) => n.index), Buffer.concat(grown.nodes.map((n) => n.hash))],
-    );
     if (grown.checkpoints.length > 0) {
       const key = await this.identity.privateKey();
       const notes = grown.checkpoints.map((c) => signCheckpoint(this.identity.origin, c.size, c.root, key));
@@ -256,7 +242,38 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
         [grown.checkpoints.map((c) => c.size), grown.checkpoints.map((c) => Buffer.from(c.root)), notes],
       );
     }
-    await this.advance(runner, position, lastSeq, grown.size, grown.checkpoints.length > 0);
+    // One round trip: the log rows, the tree's new nodes and the position, fenced by the seq the
+    // batch started from (a live batch is often one event: three statements were most of its cost).
+    // Hashes travel as one binary parameter each; the log's other columns come from the events.
+    const updated = (await runner.query(
+      `WITH log AS (
+         INSERT INTO ledger_log (seq, event_id, stream_id, version, leaf_hash)
+         SELECT $1::bigint + b.n, e.event_id, e.stream_id, e.version, substring($3::bytea FROM (b.n::int - 1) * 32 + 1 FOR 32)
+         FROM unnest($2::bigint[]) WITH ORDINALITY AS b(id, n) JOIN ledger_events e ON e.id = b.id
+         ORDER BY b.n
+       ), nodes AS (
+         INSERT INTO merkle_nodes (level, index, hash)
+         SELECT t.level, t.index, substring($6::bytea FROM (t.n::int - 1) * 32 + 1 FOR 32)
+         FROM unnest($4::smallint[], $5::bigint[]) WITH ORDINALITY AS t(level, index, n)
+       )
+       UPDATE sequencer_state
+       SET last_tx_id = $7::xid8, last_event_row = $8, last_seq = $9,
+           last_checkpoint_at = CASE WHEN $10 THEN now() ELSE last_checkpoint_at END
+       WHERE id = 1 AND last_seq = $1`,
+      [
+        lastSeq,
+        events.map((event) => Number(event.id)),
+        Buffer.concat(grown.leaves),
+        grown.nodes.map((n) => n.level),
+        grown.nodes.map((n) => n.index),
+        Buffer.concat(grown.nodes.map((n) => n.hash)),
+        position.tx_id,
+        position.id,
+        grown.size,
+        grown.checkpoints.length > 0,
+      ],
+    )) as [unknown, number];
+    if (updated[1] !== 1) throw new Error('sequencer_state moved under this sequencer: another one is active');
     this.frontier = grown.frontier;
     this.size = grown.size;
     if (grown.checkpoints.length > 0) this.lastCheckpointSize = grown.checkpoints[grown.checkpoints.length - 1].size;
