@@ -273,7 +273,7 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
         grown.checkpoints.length > 0,
       ],
     )) as [unknown, number];
-    if (updated[1] !== 1) throw new Error('sequencer_state moved under this sequencer: another one is active');
+    assertFenced(updated);
     this.frontier = grown.frontier;
     this.size = grown.size;
     if (grown.checkpoints.length > 0) this.lastCheckpointSize = grown.checkpoints[grown.checkpoints.length - 1].size;
@@ -315,7 +315,7 @@ export class LedgerSequencer implements OnApplicationBootstrap, OnApplicationShu
        WHERE id = 1 AND last_seq = $4`,
       [last.tx_id, last.id, toSeq, fromSeq, checkpointed],
     )) as [unknown, number];
-    if (updated[1] !== 1) throw new Error('sequencer_state moved under this sequencer: another one is active');
+    assertFenced(updated);
   }
 
   /**
@@ -406,4 +406,9 @@ function isDuplicateLogEntry(error: unknown): boolean {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** An UPDATE of sequencer_state fenced by the seq a batch started from changed no row: another sequencer moved it. */
+function assertFenced([, changed]: [unknown, number]): void {
+  if (changed !== 1) throw new Error('sequencer_state moved under this sequencer: another one is active');
 }
