@@ -19,10 +19,11 @@ class KeyTable implements Queryable {
       });
       return inserted.map((subject) => ({ subject }));
     }
-    if (sql.startsWith('INSERT INTO protection_keys (subject, wrapped, wrap_key_id) VALUES')) {
+    if (sql.startsWith('WITH created AS (') && sql.includes('INSERT INTO protection_keys')) {
+      // The key row that was there, or the one this statement created.
       const [subject, wrapped, keyId] = params as [string, string, string];
       if (!this.rows.has(subject)) this.rows.set(subject, { wrapped, wrap_key_id: keyId });
-      return [];
+      return [{ ...this.rows.get(subject) }];
     }
     if (sql.includes('WHERE subject = $1')) {
       const row = this.rows.get(params[0] as string);
