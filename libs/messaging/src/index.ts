@@ -5,3 +5,4 @@ export * from './kafka-health.js';
 export * from './ledger-log.js';
 export * from './ledger-log-feed.js';
 export * from './publisher-loop.js';
+export * from './supervised-thread.js';

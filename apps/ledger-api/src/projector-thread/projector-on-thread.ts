@@ -1,8 +1,7 @@
-import { Worker } from 'node:worker_threads';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { SupervisedThread } from '@ledger/messaging';
 import { PROJECTOR_THREAD, type FromProjectorThread, type ProjectorThreadData, type ToProjectorThread } from './projector-thread.js';
 
-const RESTART_MS = [1000, 2000, 5000];
 const STOP_TIMEOUT_MS = 20000;
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -14,38 +13,55 @@ const CHECK_TIMEOUT_MS = 2000;
 @Injectable()
 export class ProjectorOnThread implements OnApplicationShutdown {
   private readonly logger = new Logger(ProjectorOnThread.name);
-  private thread: Worker | null = null;
-  private exited: Promise<void> = Promise.resolve();
-  /** Why there is no thread to ask (it died, or could not start); null while one runs. */
+  private readonly thread: SupervisedThread<ToProjectorThread, FromProjectorThread>;
+  /** Why there is no thread to ask (it died); null while one runs. */
   private down: string | null = null;
-  private restarts = 0;
-  private restartTimer: NodeJS.Timeout | null = null;
-  private stopping = false;
   private nextCheck = 1;
   private readonly answers = new Map<number, (problem: string | null) => void>();
 
   constructor() {
+    this.thread = new SupervisedThread<ToProjectorThread, FromProjectorThread>({
+      url: new URL('./projector-thread.js', import.meta.url),
+      workerData: { kind: PROJECTOR_THREAD } satisfies ProjectorThreadData,
+      stopMessage: { type: 'stop' } satisfies ToProjectorThread,
+      stopTimeoutMs: STOP_TIMEOUT_MS,
+      onStart: () => {
+        this.down = null;
+      },
+      onMessage: (message) => {
+        if (message.type === 'health') {
+          this.answers.get(message.id)?.(message.problem);
+          this.answers.delete(message.id);
+          if (message.problem === null) this.thread.healthy();
+          return false;
+        }
+        if (message.type === 'failed') {
+          this.logger.error(`the projector thread could not start: ${message.reason}`);
+          return false;
+        }
+        return true;
+      },
+      onError: (error) => this.logger.error(`the projector thread failed: ${error.message}`),
+      onExit: () => {
+        for (const answer of this.answers.values()) answer('the projector thread stopped');
+        this.answers.clear();
+      },
+      onDied: (problem) => {
+        this.down = `the projector thread ${problem}`;
+        this.logger.error(this.down);
+      },
+    });
     // It loads its modules and joins its consumer groups while the rest of the app starts.
-    this.start();
+    this.thread.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    const thread = this.thread;
-    if (!thread) return;
-    // Until it has stopped, it keeps the process alive.
-    thread.ref();
-    thread.postMessage({ type: 'stop' } satisfies ToProjectorThread);
-    const timer = setTimeout(() => void thread.terminate(), STOP_TIMEOUT_MS);
-    await this.exited;
-    clearTimeout(timer);
+  onApplicationShutdown(): Promise<void> {
+    return this.thread.stop();
   }
 
   /** Null while every projection consumes; otherwise what stopped (for /health). */
   check(): Promise<string | null> {
-    const thread = this.thread;
-    if (!thread) return Promise.resolve(this.down ?? 'the projector thread is not running');
+    if (!this.thread.running) return Promise.resolve(this.down ?? 'the projector thread is not running');
     const id = this.nextCheck++;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -56,43 +72,7 @@ export class ProjectorOnThread implements OnApplicationShutdown {
         clearTimeout(timer);
         resolve(problem);
       });
-      thread.postMessage({ type: 'check', id } satisfies ToProjectorThread);
-    });
-  }
-
-  private start(): void {
-    const thread = new Worker(new URL('./projector-thread.js', import.meta.url), { workerData: { kind: PROJECTOR_THREAD } satisfies ProjectorThreadData });
-    // Never what keeps the process alive: the app stops it, or it goes when the app fails to start.
-    thread.unref();
-    this.thread = thread;
-    this.down = null;
-    let stopped = false;
-    thread.on('message', (message: FromProjectorThread) => {
-      if (message.type === 'health') {
-        this.answers.get(message.id)?.(message.problem);
-        this.answers.delete(message.id);
-        if (message.problem === null) this.restarts = 0;
-      } else if (message.type === 'failed') {
-        this.logger.error(`the projector thread could not start: ${message.reason}`);
-      } else stopped = true;
-    });
-    thread.on('error', (error) => this.logger.error(`the projector thread failed: ${error.message}`));
-    this.exited = new Promise((resolve) => {
-      thread.once('exit', (code) => {
-        resolve();
-        this.thread = null;
-        for (const answer of this.answers.values()) answer('the projector thread stopped');
-        this.answers.clear();
-        if (this.stopping || stopped) return;
-        const delay = RESTART_MS[Math.min(this.restarts, RESTART_MS.length - 1)];
-        this.restarts += 1;
-        this.down = `the projector thread stopped (exit code ${code}); restarting in ${delay} ms`;
-        this.logger.error(this.down);
-        this.restartTimer = setTimeout(() => {
-          this.restartTimer = null;
-          if (!this.stopping) this.start();
-        }, delay);
-      });
+      this.thread.post({ type: 'check', id });
     });
   }
 }
