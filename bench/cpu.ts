@@ -44,35 +44,36 @@ export function cpuMeter(): () => CpuSample {
   };
 }
 
-export function processTicks(pid: number): number {
+/** A process's parent and CPU ticks from /proc/<pid>/stat; null when it has ended. */
+function processStat(pid: number): { parent: number; ticks: number } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields.
+    // Fields after the parenthesised command name: ppid is the 4th, utime and stime the 14th and 15th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
+    return { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
   } catch {
-    return 0;
+    return null;
   }
+}
+
+export function processTicks(pid: number): number {
+  return processStat(pid)?.ticks ?? 0;
 }
 
 /** CPU ticks of a process and every process below it (the API's node:cluster workers). */
 export function processTreeTicks(root: number): number {
-  const parents = new Map<number, number>();
+  const stats = new Map<number, { parent: number; ticks: number }>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // the process ended meanwhile
-    }
+    const stat = processStat(Number(entry));
+    if (stat) stats.set(Number(entry), stat);
   }
   const inTree = (pid: number): boolean => {
-    for (let at: number | undefined = pid; at !== undefined && at > 1; at = parents.get(at)) if (at === root) return true;
+    for (let at: number | undefined = pid; at !== undefined && at > 1; at = stats.get(at)?.parent) if (at === root) return true;
     return false;
   };
   let ticks = 0;
-  for (const pid of parents.keys()) if (inTree(pid)) ticks += processTicks(pid);
+  for (const [pid, stat] of stats) if (inTree(pid)) ticks += stat.ticks;
   return ticks;
 }
 

@@ -183,11 +183,8 @@ async function httpSection(report: BenchReport, ledger: Ledger): Promise<void> {
   // As the bar says: the API with the sequencer, the publisher and Kafka; the projector is its
   // own process in production (npm run start:projector) and is not part of this measurement.
   // Then the same at the top concurrency with the API as LEDGER_API_WORKERS processes.
-  for (const [workers, levels] of [
-    [1, [1, 16, 64]],
-    [HTTP_WORKERS, [64]],
-  ] as const) {
-    if (workers < 2 && levels.length === 1) continue;
+  const runs: Array<[workers: number, levels: number[]]> = [[1, [1, 16, 64]], ...(HTTP_WORKERS > 1 ? [[HTTP_WORKERS, [64]] as [number, number[]]] : [])];
+  for (const [workers, levels] of runs) {
     say(`HTTP API: starting the ledger API (child process: API, sequencer, publisher${workers > 1 ? `; LEDGER_API_WORKERS=${workers}` : ''})`);
     const app = await startApp({ ...ledger.appEnv, LEDGER_API_WORKERS: String(workers) }, undefined, { appArgs: [] });
     const probe = await LedgerProbe.open(ledger.db, ledger.topic);
